@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` (a trial node on SQLite) and `make test`
+# (every tier: fast, real MariaDB, real cluster). Everything else here serves those two.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.run-requirements
+DEV_STAMP := $(VENV)/.dev-requirements
+PYTEST := $(PY) -m pytest
+
+.PHONY: run test test-fast test-database lint format check-migrations clean
+
+run: $(RUN_STAMP)
+	scripts/run-local
+
+test: system-deps-test $(DEV_STAMP) lint check-migrations test-fast test-database
+
+test-fast: $(DEV_STAMP)
+	$(PYTEST) tests/fast
+
+test-database: $(DEV_STAMP)
+	$(PYTEST) tests/database
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(DEV_STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+check-migrations: $(DEV_STAMP)
+	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+system-deps-run:
+	scripts/system-deps run
+
+system-deps-test:
+	scripts/system-deps test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): requirements.txt | $(VENV)/bin/python
+	scripts/system-deps run
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	scripts/system-deps run
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CredentialConfig(AppConfig):
+    name = "credential"
+    verbose_name = "Credential"

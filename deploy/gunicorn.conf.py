@@ -1,0 +1,23 @@
+"""gunicorn settings for a platform node (production and the local cluster alike).
+
+Environment: GUNICORN_BIND (default 127.0.0.1:8000), GUNICORN_WORKERS (default 2 per
+core), GUNICORN_TIMEOUT (seconds, default 30).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+# The platform logs one JSON line per request itself; gunicorn's access log would repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "platform-node-" + os.environ.get("PLATFORM_NODE", "A").lower()

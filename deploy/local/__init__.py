@@ -1,0 +1,1 @@
+"""Real processes on loopback: MariaDB servers and platform nodes, for tests and the cluster."""

@@ -1,0 +1,59 @@
+"""Database connection settings for a node, built from parsed URLs (no I/O here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platform_site.config import NodeIdentity
+
+# Strict mode turns silent truncation into errors, so bad input cannot half-write a row.
+SQL_MODE = (
+    "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,"
+    "NO_ZERO_DATE,NO_ZERO_IN_DATE"
+)
+
+
+def is_mysql(config: dict) -> bool:
+    return config.get("ENGINE") == "django.db.backends.mysql"
+
+
+def mysql_init_command(identity: NodeIdentity) -> str:
+    """The statement every connection runs first: this node's id stride and strict mode."""
+    return (
+        f"SET SESSION auto_increment_increment = {identity.count}, "
+        f"auto_increment_offset = {identity.index}, "
+        f"sql_mode = '{SQL_MODE}'"
+    )
+
+
+def node_database(
+    config: dict | None,
+    *,
+    identity: NodeIdentity,
+    sqlite_path: Path,
+    conn_max_age: int,
+    connect_timeout: int,
+) -> dict:
+    """Django's DATABASES entry for this node's own database (SQLite when unset)."""
+    if config is None:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(sqlite_path),
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    config = dict(config)
+    config["CONN_MAX_AGE"] = conn_max_age
+    config["CONN_HEALTH_CHECKS"] = True
+    if is_mysql(config):
+        options = dict(config.get("OPTIONS") or {})
+        options.update(
+            {
+                "charset": "utf8mb4",
+                "init_command": mysql_init_command(identity),
+                "connect_timeout": connect_timeout,
+            }
+        )
+        config["OPTIONS"] = options
+        config.setdefault("TEST", {})
+        config["TEST"].update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+    return config

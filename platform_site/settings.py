@@ -1,0 +1,160 @@
+"""Settings for one platform node, read from the environment (a `.env` file is optional).
+
+Every variable is listed, with one line each, in `.env.example` and the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+
+from platform_site.config import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_master_key,
+    env_secret,
+    env_str,
+    read_node_identity,
+)
+from platform_site.databases import node_database
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+# PLATFORM_ENV_FILE="" disables the file (the test harness does, so a developer's
+# local .env never leaks into tests).
+_env_file = os.environ.get("PLATFORM_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file, overwrite=False)
+ENV = os.environ
+
+DEBUG = env_bool(ENV, "DEBUG", False)
+SECRET_KEY = env_secret(ENV, "SECRET_KEY", required=not DEBUG, fallback="insecure-debug-only-key")
+PLATFORM_MASTER_KEY = env_master_key(ENV, "PLATFORM_MASTER_KEY", required=not DEBUG)
+PLATFORM_NODE_IDENTITY = read_node_identity(ENV)
+PLATFORM_NODE = PLATFORM_NODE_IDENTITY.name
+PLATFORM_NODE_INDEX = PLATFORM_NODE_IDENTITY.index
+PLATFORM_NODE_COUNT = PLATFORM_NODE_IDENTITY.count
+# The MariaDB server_id this node's database must report (system check).
+PLATFORM_DB_SERVER_ID = env_int(ENV, "PLATFORM_DB_SERVER_ID", PLATFORM_NODE_INDEX, minimum=1)
+
+ALLOWED_HOSTS = env_list(ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "health_check",
+    "credential.apps.CredentialConfig",
+    "replication.apps.ReplicationConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "platform_site.urls"
+WSGI_APPLICATION = "platform_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": node_database(
+        env_database(ENV, "DATABASE_URL"),
+        identity=PLATFORM_NODE_IDENTITY,
+        sqlite_path=VAR_DIR / f"node-{PLATFORM_NODE.lower()}.sqlite3",
+        conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        connect_timeout=env_int(ENV, "DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
+    )
+}
+# The other node's database: replication checks and home-node writes use it.
+PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Set for production (collectstatic); a trial node serves the apps' files directly.
+STATIC_ROOT = env_str(ENV, "STATIC_ROOT", None)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve the admin's files straight from the apps, so a fresh node needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# Admin and dashboard cookies: never readable by scripts, secure unless DEBUG.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool(ENV, "SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool(ENV, "CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOG_LEVEL = env_str(ENV, "LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

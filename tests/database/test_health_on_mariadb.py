@@ -1,0 +1,48 @@
+"""/health/ on a gunicorn node backed by its own MariaDB, up and then down."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+import requests
+
+from deploy.local.mariadb import MariaDBInstance
+from deploy.local.node import PlatformNode
+from deploy.local.processes import free_port
+
+
+@pytest.fixture
+def node_with_own_database(tmp_path):
+    db = MariaDBInstance("health", tmp_path / "db", free_port(), node_index=1, node_count=1)
+    db.start()
+    password = db.create_app_user("platform", all_databases=True)
+    db.execute("CREATE DATABASE platform CHARACTER SET utf8mb4")
+    node = PlatformNode(
+        "health",
+        tmp_path / "node",
+        free_port(),
+        env={
+            "SECRET_KEY": "k" * 50,
+            "PLATFORM_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "PLATFORM_NODE_COUNT": "1",
+            "DATABASE_URL": db.database_url("platform", password, "platform"),
+            "DATABASE_CONN_MAX_AGE": "0",
+        },
+        workers=1,
+    )
+    node.start()
+    yield node, db
+    node.stop()
+    db.remove()
+
+
+def test_health_is_200_with_the_database_up_and_fails_when_it_is_down(node_with_own_database):
+    node, db = node_with_own_database
+    up = requests.get(node.url + "/health/?format=json", timeout=10)
+    assert up.status_code == 200, up.text
+    db.stop()
+    down = requests.get(node.url + "/health/?format=json", timeout=15)
+    assert down.status_code in (500, 503)
+    assert "Database" in down.text
