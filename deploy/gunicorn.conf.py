@@ -21,3 +21,6 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "platform-node-" + os.environ.get("PLATFORM_NODE", "A").lower()
+# Several nodes may share a host (the local cluster); a shared default control socket
+# path would collide, and nothing here uses it.
+control_socket_disable = True
