@@ -55,11 +55,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "health_check",
+    "gateway.apps.GatewayConfig",
     "credential.apps.CredentialConfig",
     "replication.apps.ReplicationConfig",
 ]
 
 MIDDLEWARE = [
+    "gateway.middleware.EnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +104,7 @@ PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
+    "credential.hashers.PlatformArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -128,10 +131,40 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["platform_site.api.GatewayAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "platform_site.api.exception_handler",
 }
+
+# The secure channel (docs/PROTOCOL.md).
+PLATFORM_CLOCK_SKEW_SECONDS = env_int(ENV, "PLATFORM_CLOCK_SKEW_SECONDS", 120, minimum=1)
+PLATFORM_MAX_BODY_BYTES = env_int(ENV, "PLATFORM_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = PLATFORM_MAX_BODY_BYTES
+
+# Credential service.
+CREDENTIAL_SESSION_IDLE_SECONDS = env_int(ENV, "CREDENTIAL_SESSION_IDLE_SECONDS", 1800, minimum=60)
+CREDENTIAL_SESSION_LIFETIME_SECONDS = env_int(
+    ENV, "CREDENTIAL_SESSION_LIFETIME_SECONDS", 12 * 3600, minimum=60
+)
+CREDENTIAL_SESSION_TOUCH_SECONDS = env_int(ENV, "CREDENTIAL_SESSION_TOUCH_SECONDS", 60, minimum=1)
+CREDENTIAL_LOCKOUT_ENABLED = env_bool(ENV, "CREDENTIAL_LOCKOUT_ENABLED", True)
+CREDENTIAL_LOCKOUT_USER_FAILURES = env_int(ENV, "CREDENTIAL_LOCKOUT_USER_FAILURES", 5, minimum=1)
+CREDENTIAL_LOCKOUT_ADDRESS_FAILURES = env_int(
+    ENV, "CREDENTIAL_LOCKOUT_ADDRESS_FAILURES", 50, minimum=1
+)
+CREDENTIAL_LOCKOUT_WINDOW_SECONDS = env_int(
+    ENV, "CREDENTIAL_LOCKOUT_WINDOW_SECONDS", 900, minimum=1
+)
+CREDENTIAL_LOCKOUT_SECONDS = env_int(ENV, "CREDENTIAL_LOCKOUT_SECONDS", 900, minimum=1)
+CREDENTIAL_KEY_OVERLAP_SECONDS = env_int(
+    ENV, "CREDENTIAL_KEY_OVERLAP_SECONDS", 7 * 86400, minimum=0
+)
+CREDENTIAL_KEYRING_REFRESH_SECONDS = env_int(
+    ENV, "CREDENTIAL_KEYRING_REFRESH_SECONDS", 1, minimum=0
+)
+CREDENTIAL_GRANTS_TTL_SECONDS = env_int(ENV, "CREDENTIAL_GRANTS_TTL_SECONDS", 2, minimum=0)
 
 # Admin and dashboard cookies: never readable by scripts, secure unless DEBUG.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,32 @@
+"""Reference client of the platform's encrypted wire protocol (docs/PROTOCOL.md).
+
+Independent of the server code: it is written from the protocol description and used
+to check the server.
+"""
+
+from client.errors import (
+    ClientError,
+    ConnectionFailed,
+    NotLoggedIn,
+    PinningError,
+    ProtocolError,
+)
+from client.keys import ServerKey
+from client.response import Response
+from client.session import PlatformClient, SessionState
+from client.transport import RawResponse, RequestsTransport, Transport
+
+__all__ = [
+    "ClientError",
+    "ConnectionFailed",
+    "NotLoggedIn",
+    "PinningError",
+    "PlatformClient",
+    "ProtocolError",
+    "RawResponse",
+    "RequestsTransport",
+    "Response",
+    "ServerKey",
+    "SessionState",
+    "Transport",
+]

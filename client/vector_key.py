@@ -1,0 +1,60 @@
+"""The published test-only RSA-3072 key of docs/protocol-test-vectors.json.
+
+Test-only: it is public, so it must never protect anything. It and the OAEP
+ciphertext below were generated once and are fixed here because OAEP is randomised:
+keeping them in code makes the vectors file reproducible byte for byte.
+"""
+
+TEST_ONLY_PRIVATE_KEY_PEM = """\
+-----BEGIN PRIVATE KEY-----
+MIIG/AIBADANBgkqhkiG9w0BAQEFAASCBuYwggbiAgEAAoIBgQDcuyBGCoVacqx+
+qrQt+vX/ftMFjZBnT8YPBr57YqLDEFllByIiTfHGsOY6qGn8evMu5xj4qs9/rGig
+6djbrPXK/ptXXnQfAtLzD0aBV3kzjdHmNPy3TMVwczAtD25j18nYiRSkxjbslAqx
+NxFtZnLHMoQRJ85Hz/W0bGWDsT6csufiXDzcb0zxtKQs8hXc8UupoMnFCPI9eGEO
+pxDTHACcA4nnshC3so1HsPBRpY3If4oJyPuEsB9FHqHytXuJ1u47NQP5FS1nv9oX
+2oZlI6ev7yv7QNIog09/LelVpFoi1wljf9NkaCoyAEtXcjs6zbdPyO69ZfKBdy/q
+OvHJ5tmYQCBuhLgHhxxbAn2pMDYMy0MWsJvpN/jDg+aoEk1N1qQWXt6Kr1T05yeY
+i0vJXgFj3pBkw6aNgAQ9qGfsopiwfSDn6WDcGpVR9olPwLVN0VWeJpaGAZP0ZOXF
+6guRjibZHP0w0dBv1V8VE9v2ZOZPUrxt5iF63lqofq3+vsaXz0UCAwEAAQKCAYAZ
+JYdke1vcZU6SAqwSxfHDGQV87zcJkgzIFvZZ86+DxgfNKu4gVt1py6r6+UdT0IUG
+baUKZVlM3A0ycdm3EyIQbYewgS38/3MdZjrbzuWbsjc8wQIedtRSfoj5RTYIEWQp
+M1rC9+L3elkqfdHSMxb16yMhGjYVt9Mv6h55jZaKvxYMU4JKgbKUIcaHaVAE0weR
+7GO4Ow/v4Vg7VVylFF5cZ8nM99wQNXsDdRy3zILV2fPVsAw5fmAdnYMJNdQ8bJwS
+qYGZn2pVqVsgdcWhnUju1QUxQT684jcGRG/YQTYv18zwyKvS77YX4TXmZggApieI
+Jt/CHvDeXpkJbdtIXSrdYimkc2J3lMtQXT4jfDmspjysf4NWYCIP7qq1ll5i89EO
+h0oXznuvJm1c7N9Zxmz8IxyOJNq/rVVklPeAfbDCd9+OKCCDMVvwHA1P2ooXc+Ee
+uv/ZAnottSD1NI/AF12dxCCSdQwjbkDrlTHjRwAyR2uSGUfXHF87wdlhlhugD/kC
+gcEA+8eODDCWms/aqvoJmSdgic1QPvV1uS4n35x35rYMEBJnkPTPeNkrrSwudOIM
+TpdelyUrzo6sio0qNNKarJZjbz1zX/y57A0JIY7kpDEBkBRKlXy1miqw/JljgVlG
+Gi3VEgM2rs2w9M99MFcIpAagFDDMilxa75e8y8LPBOUNc7dZi9O1LMOlJ5EyEvv0
+49U+/kS+rAiKg/pN5BZ179rTDyXj/oeZFgpFAEYGuuBwe5vw3vPzim8baUgpY+Jr
+cISJAoHBAOBuVaXQa7uOQnJf/dEFIY6gGsOOktqAD3FMXeiU2b35qCMUsY69ogiP
+ThwXdb8GPk8slt1u4FwQVVc5HnSJAKnPnL2Tw8A+48Gfd/m/JEX+pYDhEP39BYf0
+xJ1hiRtKhHJd2I+qfUJkb2ljN+LJw2fvF/F/0sKrX4+CUIi5CPknHtolOz6sw6CG
+kXPSi7JxrOCy6MfZZmu78Y78p24lI1Gf2+4dCfr7s31eaGD4zsJwCgnSIZUM/hz3
+Ie+YLSr93QKBwGTmnC6WakSwd9l9Sstt1GplNXuFsx/7N0+NzR9QZZUrSwX0lhDA
+N5i21AdTb8svLmE0LFIjK1J7MCbrH8F6o265Gbul9Hx83OPt+AM1AINVHm66A608
+3qDcd9wmgsmLBJCraQa0t+3kGS9+MaBKZ2ywAciRKoBKNwcRkxVLFhEBsYkv1rOR
+1GX+8ipZftKvawdLVX5sDdbGQODff3QYJe00KiKfBOKoSu7JIXlS6MEgxW8UJM2d
+qUaP/MZivtvgwQKBwEB7syQXRDz5XOIb7oN14/Rk0AvMFSmujcFR3dGLoxxQdRzP
+P0zx83JeKmUr4GroUlLRTu+EgfYxwzNyd+unyYcA3doicKX1696gAQrC/psV1Vu4
+TveLEWHE1BEcCxbKTE/H4wc0RxUiYlh3Z4FD018zdT+wKFBCiQxkttrxv0BHGzg2
+ZlVVskeXIoeSwQyeWLue6/8v2ZuuvnME6N5e0U0Mj1ZVBZ8VXrbwvzDNjCqVomy7
+8WYv+3s7DocWxDOMCQKBwFr4vrqPb7nOFH7w/Tggu2JM1DX3J64P85TSPIZgEfj9
+FPiaQPyauGYNwKBY5U4bCZooF7LU6L4oSSuUopZKHx8o4CbhBj5ZFkWoTmBip8+6
+wotcmeIye827XjAqifldCT94Z9/qZEaqx2wJBssVcWlDCWjf1/2cYCREWyZ6DhLc
+DeWMubyTdP9ye8fs5CI45PMzWxDBbiKBn7pfAnnS6S3W/0lpqrmX+oy0+dMUnf4O
+i7Bg2qPXRTFgP11BLzUb8Q==
+-----END PRIVATE KEY-----
+"""
+
+# RSA-OAEP-256 of the vectors' session key under the key above (base64, wrapped).
+SESSION_KEY_CIPHERTEXT_B64 = (
+    "V/vbGADOs25KdsfxsrFpj47A2VzcTga5EowOW0+CsFqt6x/VP3FK/S/JhULfgWdTjuws8ssL3DEr"
+    "T+ybX1zXewlvI9exxGjRw1/3zOfL5Z9mOo+GtqTisJgRD+Bjjpiphl5e+y0FXV6a2LEndWdmrhFO"
+    "t7sCNHPxRpmRWJTz5SdMAWKtbdSiMHTtEViM0t5nOT8ppk0+hk5Q6XF2qzwilATB6CiQ1b2+vFGa"
+    "wvQsSArw91NbU0BD3IIf8MltYmYiev9ChGmXvltmIRM5KWA3U3OfJQhPU0mSpPCLkpRox3tmsyhY"
+    "EWKd1rmOAudcGvslfGOPDgwcZ091ndNlsy4uGZpJ5SSq2KjtKqj1WHt9DjQD0ZKp8laDyObglskV"
+    "JjM7gY4S732H7j4Ul02x/rCUMBC+weBtSU7vgI1+ukOsBvcubYYmiWR5tMptc9vhX8AUzDCecufX"
+    "IDC9lx2Bck8InUa+wiXn7/1imGldNAM5859uV5Z0OaD60+9vQRuTISeM"
+)

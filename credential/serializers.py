@@ -1,0 +1,29 @@
+from rest_framework import serializers
+
+
+class ClientInfoSerializer(serializers.Serializer):
+    app = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    version = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    machine = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    client = ClientInfoSerializer(required=False)
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    idle_timeout_seconds = serializers.IntegerField()
+    client_app = serializers.CharField()
+    client_version = serializers.CharField()
+    client_machine = serializers.CharField()
+    client_address = serializers.IPAddressField(allow_null=True)
+    current = serializers.SerializerMethodField()
+
+    def get_current(self, session) -> bool:
+        return session.pk == self.context["current_session_id"]

@@ -1,0 +1,134 @@
+"""Client sessions: 256-bit random ids stored only as hashes, keys wrapped at rest.
+
+A session ends at logout, on revocation, after its idle timeout or at its absolute
+lifetime, whichever comes first; every node reads the same rows, so each rule holds on
+both. `last_seen_at` is written at most once per CREDENTIAL_SESSION_TOUCH_SECONDS, so
+ordinary requests do not write (the idle timeout is precise to that interval).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from credential.audit import Kind, audit
+from credential.models import Session
+from gateway import envelope
+
+
+class SessionError(Exception):
+    code = "session_invalid"
+
+
+class SessionInvalid(SessionError):
+    code = "session_invalid"
+
+
+class SessionExpired(SessionError):
+    code = "session_expired"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def hash_session_id(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _context(id_hash: str) -> bytes:
+    return b"platform/session-key/" + id_hash.encode()
+
+
+def session_create(*, user, key: bytes, client: dict, address: str | None) -> tuple[Session, str]:
+    """A new session for `user` keyed with `key`; returns it and its (secret) id."""
+    session_id = new_session_id()
+    id_hash = hash_session_id(session_id)
+    now = timezone.now()
+    session = Session.objects.create(
+        id_hash=id_hash,
+        user=user,
+        wrapped_key=envelope.wrap(settings.PLATFORM_MASTER_KEY, key, context=_context(id_hash)),
+        expires_at=now + timedelta(seconds=settings.CREDENTIAL_SESSION_LIFETIME_SECONDS),
+        idle_timeout_seconds=settings.CREDENTIAL_SESSION_IDLE_SECONDS,
+        last_seen_at=now,
+        client_app=str(client.get("app", ""))[:100],
+        client_version=str(client.get("version", ""))[:50],
+        client_machine=str(client.get("machine", ""))[:100],
+        client_address=address,
+    )
+    return session, session_id
+
+
+def session_resolve(session_id: str) -> tuple[Session, bytes]:
+    """The live session behind `session_id` and its key; raises a SessionError."""
+    matches = list(
+        Session.objects.select_related("user").filter(id_hash=hash_session_id(session_id))[:1]
+    )
+    if not matches:
+        raise SessionInvalid
+    session = matches[0]
+    if session.revoked_at is not None or not session.user.is_active:
+        raise SessionInvalid
+    now = timezone.now()
+    if now >= session.ends_at():
+        raise SessionExpired
+    key = envelope.unwrap(
+        settings.PLATFORM_MASTER_KEY, bytes(session.wrapped_key), context=_context(session.id_hash)
+    )
+    _touch(session, now)
+    return session, key
+
+
+def _touch(session: Session, now) -> None:
+    interval = timedelta(seconds=settings.CREDENTIAL_SESSION_TOUCH_SECONDS)
+    if now - session.last_seen_at < interval:
+        return
+    # A plain UPDATE of one column: no version bump, and it commutes with a revocation
+    # replicated from the other node (binlog_row_image=MINIMAL ships changed columns only).
+    Session.objects.filter(pk=session.pk, last_seen_at__lt=now - interval).update(last_seen_at=now)
+    session.last_seen_at = now
+
+
+def session_revoke(session: Session, *, reason: str, by=None) -> bool:
+    """End a session; returns False when it had already ended."""
+    with transaction.atomic():
+        row = Session.objects.select_for_update().get(pk=session.pk)
+        if row.revoked_at is not None:
+            return False
+        row.revoked_at = timezone.now()
+        row.revoked_reason = reason[:40]
+        row.version += 1
+        row.save(update_fields=["revoked_at", "revoked_reason", "version"])
+    session.revoked_at, session.revoked_reason = row.revoked_at, row.revoked_reason
+    kind = Kind.LOGOUT if reason == "logout" else Kind.REVOKE
+    audit(kind, user=session.user, session=session, reason=reason, by=getattr(by, "username", ""))
+    return True
+
+
+def sessions_revoke_for_user(user, *, reason: str, by=None) -> int:
+    live = Session.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return sum(session_revoke(session, reason=reason, by=by) for session in live)
+
+
+def sessions_active_for_user(user):
+    now = timezone.now()
+    return [
+        s
+        for s in Session.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+        if s.is_active(now)
+    ]
+
+
+def sessions_prunable(*, retention: timedelta):
+    """Sessions this node created that ended more than `retention` ago."""
+    cutoff = timezone.now() - retention
+    idle_cutoff = cutoff - timedelta(seconds=settings.CREDENTIAL_SESSION_IDLE_SECONDS)
+    ended = Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(last_seen_at__lt=idle_cutoff)
+    return Session.objects.filter(ended, created_on_node=settings.PLATFORM_NODE_INDEX)

@@ -1,0 +1,97 @@
+"""Credential endpoints. Each view is glue: the logic lives in login/sessions/keys."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credential.grants import grants_payload
+from credential.keys import keyring
+from credential.login import login, user_payload
+from credential.serializers import LoginSerializer, SessionSerializer
+from credential.sessions import session_revoke, sessions_active_for_user
+
+
+@require_GET
+def public_key(request):
+    """Plain JSON: the keys a client may encrypt its login key with, primary first."""
+    keys = [
+        {
+            "kid": key.kid,
+            "alg": key.algorithm,
+            "public_key_pem": key.public_key_pem,
+            "fingerprint_sha256": key.fingerprint_sha256,
+            "primary": key.is_primary,
+        }
+        for key in keyring.accepted()
+    ]
+    response = JsonResponse({"keys": keys})
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        outcome = login(
+            username=data["username"],
+            password=data["password"],
+            client=data.get("client", {}),
+            address=request.META.get("REMOTE_ADDR"),
+            key=request.envelope.key,
+        )
+        return Response(outcome.body, status=outcome.status)
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        session_revoke(request.credential.session, reason="logout")
+        return Response({"code": "logged_out"})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        session = request.credential.session
+        return Response(
+            {
+                "user": user_payload(request.user),
+                "grants": grants_payload(request.user),
+                "session": {
+                    "id": str(session.pk),
+                    "expires_at": session.expires_at,
+                    "idle_expires_at": session.idle_expires_at,
+                },
+            }
+        )
+
+
+class SessionListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        sessions = sessions_active_for_user(request.user)
+        context = {"current_session_id": request.credential.session.pk}
+        return Response({"results": SessionSerializer(sessions, many=True, context=context).data})
+
+
+class SessionDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request, session_id):
+        match = [s for s in sessions_active_for_user(request.user) if s.pk == session_id]
+        if not match:
+            raise NotFound
+        session_revoke(match[0], reason="ended_by_user", by=request.user)
+        return Response(status=204)

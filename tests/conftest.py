@@ -1,0 +1,97 @@
+"""Fixtures shared by every tier: process caches reset, server key, users, API clients.
+
+Personas (see STYLE.md): `boss` holds every action on every service given, `reader`
+only `read`, `outsider` no grant at all; `expired_api` is a client whose session ran
+past its idle timeout.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from client import PlatformClient
+from credential.grants import clear_grant_cache
+from credential.keys import key_generate, keyring
+from credential.models import Grant
+from tests.support.transport import InProcessTransport
+
+PASSWORD = "Tr0ub4dor&3-horse-staple"
+SERVICES = ("credential",)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    keyring.clear()
+    clear_grant_cache()
+    yield
+    keyring.clear()
+    clear_grant_cache()
+
+
+@pytest.fixture(scope="session")
+def rsa_private_key():
+    """Generated once per run: RSA-3072 generation costs far more than the tests using it."""
+    from gateway.envelope import generate_private_key
+
+    return generate_private_key()
+
+
+@pytest.fixture
+def server_key(db, rsa_private_key):
+    return key_generate(primary=True, private_key=rsa_private_key)
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username, *, grants=None, groups=(), superuser=False, active=True, **fields):
+        user = django_user_model.objects.create_user(
+            username=username, password=PASSWORD, is_superuser=superuser, is_active=active, **fields
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+        for service, actions in (grants or {}).items():
+            Grant.objects.create(
+                service=service,
+                user=user,
+                can_read="read" in actions,
+                can_write="write" in actions,
+                can_admin="admin" in actions,
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def connect(server_key):
+    """connect(user=None, address=...) → a PlatformClient on the in-process node."""
+
+    def make(user=None, *, password=PASSWORD, address="127.0.0.1"):
+        api = PlatformClient(
+            "http://testserver",
+            pinned_fingerprints=[server_key.fingerprint_sha256],
+            transport=InProcessTransport(remote_addr=address),
+            retries=0,
+        )
+        if user is not None:
+            response = api.login(user.username, password)
+            assert response.status == 200, response.data
+        return api
+
+    return make
+
+
+@pytest.fixture
+def boss(make_user):
+    return make_user("boss", grants={s: ("read", "write", "admin") for s in SERVICES})
+
+
+@pytest.fixture
+def reader(make_user):
+    return make_user("reader", grants={s: ("read",) for s in SERVICES})
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("outsider")

@@ -1,0 +1,259 @@
+"""The reference client (session, retries, pinning, wire target) and its CLI.
+
+The client talks to `FakeNode` (fake_node.py), in-process: no network, no database.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import stat
+from urllib.parse import unquote
+
+import pytest
+import requests
+from django.utils.encoding import escape_uri_path
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from client import ConnectionFailed, NotLoggedIn, PinningError, PlatformClient, ProtocolError, cli
+from client.keys import ServerKey, choose_key
+from client.target import split_target
+from client.transport import RawResponse
+from tests.fast.protocol.fake_node import FINGERPRINT, PASSWORD, T0_MS, FakeNode
+
+
+@pytest.fixture
+def node() -> FakeNode:
+    return FakeNode()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(node, sleeps) -> PlatformClient:
+    return PlatformClient(
+        ["http://a", "http://b"], transport=node, clock=lambda: T0_MS / 1000, sleep=sleeps.append
+    )
+
+
+@pytest.fixture
+def alice(client) -> PlatformClient:
+    assert client.login("alice", PASSWORD).status == 200
+    return client
+
+
+# Session ------------------------------------------------------------------
+
+
+def test_it_logs_in_and_talks_encrypted(alice, node):
+    response = alice.post("/api/v1/echo/items/", {"title": "Fix the printer"})
+    assert (response.status, response.encrypted) == (200, True)
+    assert response.data["data"] == {"title": "Fix the printer"}
+    assert alice.login_info["user"] == {"username": "alice"}
+    assert "X-Session-Id" not in node.calls[1][3]  # the login itself
+
+
+def test_it_reports_wrong_credentials_without_starting_a_session(client):
+    response = client.login("alice", "wrong")
+    assert (response.status, response.code) == (401, "invalid_credentials")
+    assert response.encrypted
+    assert not client.logged_in
+
+
+def test_it_sends_get_data_as_an_encrypted_query_object_not_in_the_url(alice, node):
+    response = alice.get("/api/v1/echo/people/", {"q": "Müller"}, params={"page": 2})
+    assert response.data["data"] == {"q": "Müller"}
+    assert node.calls[-1][2] == "/api/v1/echo/people/?page=2"
+
+
+def test_it_never_reuses_a_nonce(alice, node):
+    for _ in range(20):
+        alice.get("/api/v1/echo/x/")
+    assert len(node.nonces) == 21  # login included; FakeNode asserts on reuse
+
+
+def test_it_forgets_the_session_at_logout(alice):
+    assert alice.logout().status == 200
+    with pytest.raises(NotLoggedIn):
+        alice.get("/api/v1/echo/x/")
+
+
+def test_it_forgets_a_session_the_server_no_longer_knows(alice, node):
+    node.sessions.clear()
+    assert alice.get("/api/v1/echo/x/").code == "session_invalid"
+    assert not alice.logged_in
+
+
+def test_it_keeps_secrets_out_of_repr(alice):
+    shown = repr(alice) + repr(alice.session) + repr(alice.get("/api/v1/echo/x/"))
+    assert alice.session.session_id not in shown
+    assert base64.b64encode(alice.session.key).decode() not in shown
+
+
+# Response authenticity ----------------------------------------------------
+
+
+def test_it_raises_on_a_response_whose_tag_does_not_verify(alice, node):
+    node.tamper_tag = True
+    with pytest.raises(ProtocolError):
+        alice.get("/api/v1/echo/x/")
+
+
+def test_it_refuses_an_unencrypted_success_answer(alice, node):
+    node.plain_success = True
+    with pytest.raises(ProtocolError):
+        alice.get("/api/v1/echo/x/")
+
+
+def test_it_accepts_an_encrypted_error_answer(alice):
+    response = alice.get("/api/v1/missing/")
+    assert (response.status, response.code, response.encrypted) == (404, "not_found", True)
+
+
+# Clock skew and retries ---------------------------------------------------
+
+
+def test_it_corrects_its_clock_after_a_stale_timestamp(alice, node):
+    node.skew_ms = 600_000
+    assert alice.get("/api/v1/echo/x/").status == 200
+    assert alice.clock_offset_ms == 600_000
+    assert [call[1] for call in node.calls[-2:]] == ["GET", "GET"]
+
+
+def _unavailable(retry_after: str = "1") -> RawResponse:
+    return RawResponse(503, {"Retry-After": retry_after}, b"")
+
+
+def test_it_retries_an_idempotent_request_on_the_other_node(alice, node, sleeps):
+    node.queued = [ConnectionFailed("reset", sent=True), _unavailable("120")]
+    assert alice.put("/api/v1/echo/x/", {"a": 1}).status == 200
+    attempts = node.calls[-3:]
+    assert [call[0] for call in attempts] == ["http://a", "http://b", "http://a"]
+    assert len({call[3]["X-Nonce"] for call in attempts}) == 3
+    assert sleeps[-1] == 5.0  # Retry-After honoured up to the cap
+
+
+def test_it_gives_up_after_the_configured_retries(alice, node):
+    node.queued = [ConnectionFailed("down", sent=False) for _ in range(4)]
+    with pytest.raises(ConnectionFailed):
+        alice.get("/api/v1/echo/x/")
+
+
+def test_it_does_not_retry_a_post_that_may_have_been_sent(alice, node):
+    node.queued = [ConnectionFailed("reset", sent=True)]
+    with pytest.raises(ConnectionFailed):
+        alice.post("/api/v1/echo/x/", {"a": 1})
+
+
+def test_it_retries_a_post_whose_connection_was_refused(alice, node):
+    node.queued = [ConnectionFailed("refused", sent=False)]
+    assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
+
+
+def test_it_returns_a_503_to_a_post_without_retrying(alice, node):
+    node.queued = [_unavailable()]
+    assert alice.patch("/api/v1/echo/x/", {"a": 1}).status == 503
+
+
+# Pinning ------------------------------------------------------------------
+
+
+def test_it_accepts_a_pinned_key_written_with_colons(node):
+    pin = ":".join(FINGERPRINT[i : i + 2] for i in range(0, 64, 2)).upper()
+    client = PlatformClient("http://a", pinned_fingerprints=[pin], transport=node)
+    assert client.login("alice", PASSWORD).status == 200
+
+
+def test_it_refuses_a_key_that_is_not_pinned(node):
+    client = PlatformClient("http://a", pinned_fingerprints=["ab" * 32], transport=node)
+    with pytest.raises(PinningError):
+        client.login("alice", PASSWORD)
+
+
+def test_it_computes_the_fingerprint_itself_rather_than_trusting_the_key_list(node):
+    node.advertised_fingerprint = "ab" * 32
+    client = PlatformClient("http://a", pinned_fingerprints=["ab" * 32], transport=node)
+    with pytest.raises(PinningError):
+        client.fetch_public_keys()
+
+
+def test_it_falls_back_to_a_pinned_previous_key_during_a_rotation():
+    new, old = ServerKey("new", "", "bb" * 32, True), ServerKey("old", "", "aa" * 32, False)
+    assert choose_key([new, old], {"aa" * 32}) is old
+    assert choose_key([old, new], set()) is new
+
+
+# Wire target --------------------------------------------------------------
+
+segment = st.text(min_size=1, max_size=12).filter(lambda s: s not in (".", ".."))
+
+
+@given(segments=st.lists(segment, max_size=4), query=st.text(max_size=30))
+def test_a_canonical_target_is_sent_unchanged_and_rebuilt_by_django(segments, query):
+    assume("#" not in "".join(segments))
+    try:
+        path, canonical_query = split_target("/" + "/".join(segments) + "?" + query)
+    except ValueError:
+        assume(False)
+    target = path + ("?" + canonical_query if canonical_query else "")
+    prepared = requests.Request("GET", "http://node" + target).prepare()
+    assert prepared.url == "http://node" + target
+    assert escape_uri_path(unquote(path)) == path
+
+
+# CLI ----------------------------------------------------------------------
+
+
+def _run(node, *argv, stdin=""):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["--url", "http://a", *argv], transport=node, stdin=io.StringIO(stdin),
+                    stdout=out, stderr=err)  # fmt: skip
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def session_file(tmp_path, monkeypatch):
+    path = tmp_path / "cfg" / "session.json"
+    monkeypatch.setenv("PLATFORM_CLIENT_SESSION", str(path))
+    return path
+
+
+def test_the_cli_has_no_password_argument():
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["login", "alice", "--password", PASSWORD])
+
+
+def test_the_cli_keeps_a_private_session_between_commands(node, session_file):
+    code, out, _ = _run(node, "login", "alice", "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 0 and PASSWORD not in out
+    assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+    saved = json.loads(session_file.read_text())
+    assert saved["session_id"] in node.sessions and saved["session_id"] not in out
+    code, out, _ = _run(node, "get", "/api/v1/echo/x/", "--param", "a=1", "--data", '{"b": 2}')
+    assert code == 0 and json.loads(out)["query"] == "a=1"
+    assert _run(node, "get", "/api/v1/missing/")[0] == 1
+    assert _run(node, "logout")[0] == 0
+    assert not session_file.exists()
+
+
+def test_the_cli_fails_on_wrong_credentials_and_saves_nothing(node, session_file):
+    code, _, _ = _run(node, "login", "alice", "--password-stdin", stdin="wrong\n")
+    assert code == 1 and not session_file.exists()
+
+
+def test_a_saved_session_file_is_private_even_if_one_existed_before(session_file):
+    session_file.parent.mkdir()
+    session_file.write_text("{}")
+    session_file.chmod(0o644)
+    cli.save_session(session_file, cli.SessionState("id", bytes(32)), 0)
+    assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+
+
+def test_the_cli_shows_the_computed_fingerprint(node):
+    code, out, _ = _run(node, "public-key", "--pin", FINGERPRINT)
+    assert code == 0 and json.loads(out)[0]["fingerprint_sha256"] == FINGERPRINT
