@@ -65,6 +65,8 @@ def key_rotate(*, overlap: timedelta) -> tuple[ServerKey, list[ServerKey]]:
             old.retires_at = retires_at
             old.version += 1
             old.save()
+    for old in previous:
+        audit(Kind.KEY_CHANGED, action="rotate_out", kid=old.kid, retires_at=retires_at.isoformat())
     return new, previous
 
 

@@ -113,8 +113,10 @@ def session_revoke(session: Session, *, reason: str, by=None) -> bool:
 
 
 def sessions_revoke_for_user(user, *, reason: str, by=None) -> int:
-    live = Session.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
-    return sum(session_revoke(session, reason=reason, by=by) for session in live)
+    """Revoke every session of `user` that has not ended yet; returns how many."""
+    return sum(
+        session_revoke(session, reason=reason, by=by) for session in sessions_active_for_user(user)
+    )
 
 
 def sessions_active_for_user(user):
@@ -127,8 +129,8 @@ def sessions_active_for_user(user):
 
 
 def sessions_prunable(*, retention: timedelta):
-    """Sessions this node created that ended more than `retention` ago."""
+    """Sessions this node created that were revoked, or passed their absolute lifetime,
+    more than `retention` ago (an idle session always reaches its lifetime too)."""
     cutoff = timezone.now() - retention
-    idle_cutoff = cutoff - timedelta(seconds=settings.CREDENTIAL_SESSION_IDLE_SECONDS)
-    ended = Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(last_seen_at__lt=idle_cutoff)
+    ended = Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
     return Session.objects.filter(ended, created_on_node=settings.PLATFORM_NODE_INDEX)

@@ -10,6 +10,7 @@ reason goes to the log only. Every response carries X-Server-Time.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -19,8 +20,10 @@ from django.http import JsonResponse
 
 from credential.audit import Kind, audit
 from credential.grants import Credential
-from gateway import channel, envelope
+from gateway import channel, envelope, metrics, statement_timeout
+from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, problem_response
+from gateway.routing import routes
 
 logger = logging.getLogger("platform.gateway")
 
@@ -60,12 +63,16 @@ class EnvelopeMiddleware:
             response = JsonResponse({"code": "invalid_payload", "detail": str(exc)}, status=400)
         else:
             response = channel.as_json_error(self.get_response(request))
+        request.outcome = _outcome(response)
         return _stamp(channel.seal(response, opened))
 
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
             return None
+        if statement_timeout.is_timeout(exception):
+            logger.warning("statement timeout", extra={"path": request.path_info})
+            return JsonResponse({"code": "statement_timeout"}, status=504)
         error_id = uuid.uuid4().hex[:16]
         logger.error(
             "unhandled exception in a service",
@@ -85,6 +92,7 @@ class EnvelopeMiddleware:
             raise Problem(413, "body_too_large", log=f"body of {length} bytes")
 
     def _refuse(self, request, exc):
+        request.outcome = exc.code
         if isinstance(exc, envelope.EnvelopeError):
             status = 400
             exc = Problem(status, exc.code, log=str(exc))
@@ -101,3 +109,72 @@ class EnvelopeMiddleware:
         if exc.code in AUDITED:
             audit(AUDITED[exc.code], address=address, path=request.path_info[:200])
         return problem_response(exc.status, exc.code, headers=exc.headers)
+
+
+def _outcome(response) -> str:
+    if response.status_code < 400:
+        return "ok"
+    try:
+        return str(json.loads(response.content).get("code", "error"))[:40]
+    except (ValueError, AttributeError, TypeError):
+        return "error"
+
+
+def _answer(status: int, body: dict, *, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+class RoutingMiddleware:
+    """Sends `/api/v1/<code>/…` to the service the routing table names, guarding it.
+
+    Unknown or disabled service: 404. Maintenance: 503 with the message and Retry-After.
+    A caller holding no grant at all for the service: 403 `no_grant`, before the service
+    runs. An open circuit breaker: 503 at once. The answers are sealed by the envelope
+    middleware around this one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith(API_PREFIX):
+            return self.get_response(request)
+        route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
+        if route is None or not route.enabled:
+            return _answer(404, {"code": "unknown_service"})
+        request.route = route
+        refusal = self._refusal(request, route)
+        if refusal is not None:
+            return refusal
+        breaker = routes.breaker(route.code)
+        allowed, retry_after = breaker.allow(route.breaker)
+        if not allowed:
+            return _answer(503, {"code": "service_unavailable"}, retry_after=retry_after)
+        statement_timeout.apply(route.statement_timeout_ms)
+        request.urlconf = route.urlconf
+        start = time.perf_counter()
+        response = self.get_response(request)
+        request.service_seconds = time.perf_counter() - start
+        breaker.record(response.status_code >= 500, route.breaker)
+        metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
+        return response
+
+    def _refusal(self, request, route):
+        if route.maintenance:
+            body = {"code": "maintenance", "message": route.maintenance_message}
+            return _answer(503, body, retry_after=route.maintenance_retry_after_seconds)
+        credential = getattr(request, "credential", None)
+        if credential and route.requires_grant and not credential.has_any_grant(route.code):
+            audit(
+                Kind.PERMISSION_DENIED,
+                user=credential.user,
+                session=credential.session,
+                service=route.code,
+                reason="no_grant",
+            )
+            return _answer(403, {"code": "no_grant"})
+        return None

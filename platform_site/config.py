@@ -68,6 +68,21 @@ def env_int(
     return number
 
 
+def env_float(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float | None = None
+) -> float:
+    value = _raw(env, name, None)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def env_list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
     value = _raw(env, name, None)
     if value is None:

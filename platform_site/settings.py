@@ -13,6 +13,7 @@ import environ
 from platform_site.config import (
     env_bool,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_master_key,
@@ -61,7 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gateway.requestlog.RequestLogMiddleware",
     "gateway.middleware.EnvelopeMiddleware",
+    "gateway.middleware.RoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +146,10 @@ PLATFORM_CLOCK_SKEW_SECONDS = env_int(ENV, "PLATFORM_CLOCK_SKEW_SECONDS", 120, m
 PLATFORM_MAX_BODY_BYTES = env_int(ENV, "PLATFORM_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLATFORM_MAX_BODY_BYTES
 
+# Gateway: how often each process re-checks the routing table; who may read /metrics.
+GATEWAY_ROUTES_REFRESH_SECONDS = env_float(ENV, "GATEWAY_ROUTES_REFRESH_SECONDS", 0.25, minimum=0)
+METRICS_ALLOWED_NETWORKS = env_list(ENV, "METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+
 # Credential service.
 CREDENTIAL_SESSION_IDLE_SECONDS = env_int(ENV, "CREDENTIAL_SESSION_IDLE_SECONDS", 1800, minimum=60)
 CREDENTIAL_SESSION_LIFETIME_SECONDS = env_int(
@@ -164,7 +171,7 @@ CREDENTIAL_KEY_OVERLAP_SECONDS = env_int(
 CREDENTIAL_KEYRING_REFRESH_SECONDS = env_int(
     ENV, "CREDENTIAL_KEYRING_REFRESH_SECONDS", 1, minimum=0
 )
-CREDENTIAL_GRANTS_TTL_SECONDS = env_int(ENV, "CREDENTIAL_GRANTS_TTL_SECONDS", 2, minimum=0)
+CREDENTIAL_GRANTS_TTL_SECONDS = env_float(ENV, "CREDENTIAL_GRANTS_TTL_SECONDS", 1.0, minimum=0)
 
 # Admin and dashboard cookies: never readable by scripts, secure unless DEBUG.
 SESSION_COOKIE_HTTPONLY = True

@@ -14,19 +14,31 @@ from client import PlatformClient
 from credential.grants import clear_grant_cache
 from credential.keys import key_generate, keyring
 from credential.models import Grant
+from gateway.models import ServiceRoute
+from gateway.routing import routes
 from tests.support.transport import InProcessTransport
 
 PASSWORD = "Tr0ub4dor&3-horse-staple"
-SERVICES = ("credential",)
+SERVICES = ("credential", "test")
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     keyring.clear()
     clear_grant_cache()
+    routes.clear()
     yield
     keyring.clear()
     clear_grant_cache()
+    routes.clear()
+
+
+@pytest.fixture
+def test_service(db):
+    """Routes `/api/v1/test/` to tests/support/service_urls.py (echo, boom, slow)."""
+    return ServiceRoute.objects.create(
+        code="test", display_name="Test", target="tests.support.service_urls"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -101,9 +101,9 @@ def test_a_user_lists_and_ends_only_their_own_sessions(connect, boss, reader):
 def test_a_grant_change_reaches_a_live_session_without_a_new_login(connect, reader, settings):
     settings.CREDENTIAL_GRANTS_TTL_SECONDS = 0
     api = connect(reader)
-    assert api.get("/api/v1/credential/me").data["grants"] == {"credential": ["read"]}
-    Grant.objects.filter(user=reader).update(can_write=True)
-    assert api.get("/api/v1/credential/me").data["grants"] == {"credential": ["read", "write"]}
+    assert api.get("/api/v1/credential/me").data["grants"]["test"] == ["read"]
+    Grant.objects.filter(user=reader, service="test").update(can_write=True)
+    assert api.get("/api/v1/credential/me").data["grants"]["test"] == ["read", "write"]
 
 
 def test_session_ids_carry_256_bits_and_are_stored_only_as_hashes(connect, boss):

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_service")]
 
 
 def test_an_unknown_path_is_an_encrypted_404(connect, boss):

@@ -1,10 +1,9 @@
-"""Test-only URLs: the project's own, plus endpoints that echo or fail on purpose."""
+"""A test-only service, routed as `test`: endpoints that echo, fail, or run long on purpose."""
 
+from django.db import connection
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from platform_site.urls import urlpatterns as project_urls
 
 
 class Echo(APIView):
@@ -23,8 +22,15 @@ class Boom(APIView):
         raise RuntimeError("a bug in a service")
 
 
+class Slow(APIView):
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT SLEEP(%s)", [float(request.GET.get("seconds", "5"))])
+        return Response({"code": "finished"})
+
+
 urlpatterns = [
-    path("api/v1/test/echo", Echo.as_view()),
-    path("api/v1/test/boom", Boom.as_view()),
-    *project_urls,
+    path("echo", Echo.as_view()),
+    path("boom", Boom.as_view()),
+    path("slow", Slow.as_view()),
 ]
