@@ -68,7 +68,7 @@ class ServiceRoute(VersionedModel):
     )
     breaker_consecutive_failures = models.PositiveIntegerField(default=5)
     breaker_error_rate = models.FloatField(
-        default=0.5, help_text="Open when this share of recent requests failed (0–1)."
+        default=0.5, help_text="Open when this share of recent requests failed (0-1)."
     )
     breaker_window_seconds = models.PositiveIntegerField(default=30)
     breaker_min_requests = models.PositiveIntegerField(default=20)

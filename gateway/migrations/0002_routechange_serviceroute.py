@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                     "breaker_error_rate",
                     models.FloatField(
                         default=0.5,
-                        help_text="Open when this share of recent requests failed (0–1).",
+                        help_text="Open when this share of recent requests failed (0-1).",
                     ),
                 ),
                 ("breaker_window_seconds", models.PositiveIntegerField(default=30)),
