@@ -34,12 +34,6 @@ class SeenNonce(models.Model):
         return f"nonce {self.nonce} ({self.scope[:8]}…) on node {self.node_index}"
 
 
-class ConflictPolicy(models.TextChoices):
-    APPEND_ONLY = "append-only", "append-only"
-    LAST_WRITER_WINS = "last-writer-wins", "last-writer-wins"
-    HOME_NODE = "home-node", "home-node"
-
-
 class ServiceRoute(VersionedModel):
     """One row per service: where `/api/v1/<code>/` goes, and how the gateway guards it.
 

@@ -2,7 +2,8 @@
 
 Every service's error body is `{"code": ..., "detail": ..., "fields": {...}}`; `fields`
 appears on validation errors and maps each field to its messages. A stale `version`
-carries the current object under `current`.
+carries the current object under `current`. An exception may set `platform_code` (the
+`code`) and `extra` (more top-level members, kept as data).
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def exception_handler(exc, context):
         body.update({k: v for k, v in detail.items() if k != "detail"})
     else:
         body["detail"] = detail
+        if hasattr(exc, "platform_code"):
+            body["code"] = exc.platform_code
+    body.update(getattr(exc, "extra", {}))
     return Response(body, status=response.status_code, headers=_retry_after(response))
 
 

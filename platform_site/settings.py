@@ -55,10 +55,22 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "health_check",
     "gateway.apps.GatewayConfig",
     "credential.apps.CredentialConfig",
     "replication.apps.ReplicationConfig",
+    # The ten business services (services/<code>/), each reached at /api/v1/<code>/.
+    "services.notice.apps.NoticeConfig",
+    "services.directory.apps.DirectoryConfig",
+    "services.approval.apps.ApprovalConfig",
+    "services.schedule.apps.ScheduleConfig",
+    "services.task.apps.TaskConfig",
+    "services.document.apps.DocumentConfig",
+    "services.message.apps.MessageConfig",
+    "services.attendance.apps.AttendanceConfig",
+    "services.asset.apps.AssetConfig",
+    "services.reservation.apps.ReservationConfig",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +151,18 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "platform_site.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Staff platform API (decrypted view)",
+    "DESCRIPTION": (
+        "Every request and response travels inside the encrypted envelope described in "
+        "docs/PROTOCOL.md; this schema describes the JSON inside it."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"TaskStatusEnum": "services.task.models.Status"},
 }
 
 # The secure channel (docs/PROTOCOL.md).

@@ -6,7 +6,10 @@ sends each to its service's URLconf, as the routing table in the database says.
 
 from django.contrib import admin
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 from health_check.views import HealthCheckView
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAdminUser
 
 from gateway.metrics import metrics_view
 
@@ -18,4 +21,13 @@ urlpatterns = [
         name="health",
     ),
     path("metrics", metrics_view, name="metrics"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(
+            urlconf="platform_site.api_schema",
+            authentication_classes=[SessionAuthentication],
+            permission_classes=[IsAdminUser],
+        ),
+        name="api-schema",
+    ),
 ]

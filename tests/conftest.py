@@ -1,8 +1,8 @@
 """Fixtures shared by every tier: process caches reset, server key, users, API clients.
 
-Personas (see STYLE.md): `boss` holds every action on every service given, `reader`
-only `read`, `outsider` no grant at all; `expired_api` is a client whose session ran
-past its idle timeout.
+Personas (see STYLE.md): `boss` holds every action on every service, `writer` and
+`colleague` are ordinary staff (`read` and `write`), `reader` holds only `read`,
+`outsider` no grant at all. `connect(user)` gives a logged-in reference client.
 """
 
 from __future__ import annotations
@@ -19,7 +19,20 @@ from gateway.routing import routes
 from tests.support.transport import InProcessTransport
 
 PASSWORD = "Tr0ub4dor&3-horse-staple"
-SERVICES = ("credential", "test")
+SERVICES = (
+    "credential",
+    "test",
+    "notice",
+    "directory",
+    "approval",
+    "schedule",
+    "task",
+    "document",
+    "message",
+    "attendance",
+    "asset",
+    "reservation",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +115,16 @@ def boss(make_user):
 @pytest.fixture
 def reader(make_user):
     return make_user("reader", grants={s: ("read",) for s in SERVICES})
+
+
+@pytest.fixture
+def writer(make_user):
+    return make_user("writer", grants={s: ("read", "write") for s in SERVICES})
+
+
+@pytest.fixture
+def colleague(make_user):
+    return make_user("colleague", grants={s: ("read", "write") for s in SERVICES})
 
 
 @pytest.fixture

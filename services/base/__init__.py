@@ -1,0 +1,1 @@
+"""The small shared base every business service builds on (see CONTRIBUTING.md)."""

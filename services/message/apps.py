@@ -1,0 +1,10 @@
+from platform_site.conflict_policy import ConflictPolicy
+from services.base.apps import ServiceAppConfig
+
+
+class MessageConfig(ServiceAppConfig):
+    name = "services.message"
+    label = "message"
+    code = "message"
+    display_name = "Messages"
+    conflict_policy = ConflictPolicy.APPEND_ONLY

@@ -1,0 +1,10 @@
+from platform_site.conflict_policy import ConflictPolicy
+from services.base.apps import ServiceAppConfig
+
+
+class NoticeConfig(ServiceAppConfig):
+    name = "services.notice"
+    label = "notice"
+    code = "notice"
+    display_name = "Notices"
+    conflict_policy = ConflictPolicy.LAST_WRITER_WINS

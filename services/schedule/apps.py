@@ -1,0 +1,10 @@
+from platform_site.conflict_policy import ConflictPolicy
+from services.base.apps import ServiceAppConfig
+
+
+class ScheduleConfig(ServiceAppConfig):
+    name = "services.schedule"
+    label = "schedule"
+    code = "schedule"
+    display_name = "Schedule"
+    conflict_policy = ConflictPolicy.LAST_WRITER_WINS
