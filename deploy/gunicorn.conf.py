@@ -6,6 +6,8 @@ core), GUNICORN_TIMEOUT (seconds, default 30).
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
@@ -24,3 +26,26 @@ proc_name = "platform-node-" + os.environ.get("PLATFORM_NODE", "A").lower()
 # Several nodes may share a host (the local cluster); a shared default control socket
 # path would collide, and nothing here uses it.
 control_socket_disable = True
+
+# Metrics from every worker are aggregated through files in one directory per node,
+# emptied at start (prometheus-client multiprocess mode).
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(tempfile.gettempdir(), f"platform-metrics-{proc_name}-{os.getpid()}"),
+)
+
+
+def on_starting(server):
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

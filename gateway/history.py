@@ -1,0 +1,83 @@
+"""Changes to the routing table, recorded with who made them (append-only history)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from gateway.models import RouteChange, ServiceRoute
+
+EDITABLE = (
+    "display_name",
+    "target",
+    "enabled",
+    "maintenance",
+    "maintenance_message",
+    "maintenance_retry_after_seconds",
+    "requires_grant",
+    "home_node",
+    "statement_timeout_ms",
+    "breaker_consecutive_failures",
+    "breaker_error_rate",
+    "breaker_window_seconds",
+    "breaker_min_requests",
+    "breaker_open_seconds",
+)
+# The credential service carries login itself: switching it off would lock everyone out.
+ALWAYS_ON = frozenset({"credential"})
+
+
+class RouteRefused(ValueError):
+    """A change the routing table does not take."""
+
+
+def _jsonable(data: dict) -> dict:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def route_snapshot(route: ServiceRoute) -> dict:
+    return _jsonable({"code": route.code, **{name: getattr(route, name) for name in EDITABLE}})
+
+
+def route_check(route: ServiceRoute) -> None:
+    from gateway.routing import target_problem
+
+    problem = target_problem(route.target)
+    if problem:
+        raise RouteRefused(problem)
+    if route.code in ALWAYS_ON and (not route.enabled or route.maintenance):
+        raise RouteRefused(f"the {route.code} service cannot be disabled or put in maintenance")
+
+
+def route_save(
+    route: ServiceRoute, *, actor: str, source: str, before: dict | None
+) -> ServiceRoute:
+    """Validate, bump the version and save a route, recording the change."""
+    route_check(route)
+    with transaction.atomic():
+        if route.pk:
+            route.version += 1
+        route.save()
+        RouteChange.objects.create(
+            code=route.code,
+            actor=actor[:150],
+            source=source,
+            before=before,
+            after=route_snapshot(route),
+            node=settings.PLATFORM_NODE,
+        )
+    return route
+
+
+def route_update(code: str, *, actor: str, source: str, **changes) -> ServiceRoute:
+    with transaction.atomic():
+        route = ServiceRoute.objects.select_for_update().get(code=code)
+        before = route_snapshot(route)
+        for name, value in changes.items():
+            if name not in EDITABLE:
+                raise RouteRefused(f"{name} is not an editable route field")
+            setattr(route, name, value)
+        return route_save(route, actor=actor, source=source, before=before)
