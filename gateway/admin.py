@@ -15,7 +15,7 @@ from gateway.models import RouteChange, ServiceRoute
 class ServiceRouteForm(forms.ModelForm):
     class Meta:
         model = ServiceRoute
-        fields = "__all__"
+        fields = ("code", *history.EDITABLE)
 
     def clean(self):
         data = super().clean()
