@@ -14,13 +14,13 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
 from credential.audit import Kind, audit
 from credential.models import ServerKey
 from gateway import envelope
+from platform_site.activeactive import write_transaction
 
 
 def _context(kid: str) -> bytes:
@@ -31,7 +31,7 @@ def key_generate(*, primary: bool, private_key=None) -> ServerKey:
     """A new RSA-3072 key (or `private_key`, imported); made primary when asked."""
     private = private_key or envelope.generate_private_key()
     kid = secrets.token_hex(8)
-    with transaction.atomic():
+    with write_transaction(ServerKey):
         if primary:
             for old in ServerKey.objects.select_for_update().filter(is_primary=True):
                 old.is_primary = False
@@ -54,7 +54,7 @@ def key_generate(*, primary: bool, private_key=None) -> ServerKey:
 
 def key_rotate(*, overlap: timedelta) -> tuple[ServerKey, list[ServerKey]]:
     """A new primary; the previous primaries stay accepted for `overlap`, then retire."""
-    with transaction.atomic():
+    with write_transaction(ServerKey):
         previous = list(
             ServerKey.objects.select_for_update().filter(is_primary=True, retires_at__isnull=True)
         )
@@ -72,7 +72,7 @@ def key_rotate(*, overlap: timedelta) -> tuple[ServerKey, list[ServerKey]]:
 
 def key_retire(*, kid: str) -> ServerKey:
     """Stop accepting a key now. The primary cannot be retired: rotate first."""
-    with transaction.atomic():
+    with write_transaction(ServerKey):
         key = ServerKey.objects.select_for_update().get(kid=kid)
         if key.is_primary:
             raise ValueError("the primary key cannot be retired; rotate first")

@@ -6,9 +6,9 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
 from gateway.models import RouteChange, ServiceRoute
+from platform_site.activeactive import write_transaction
 
 EDITABLE = (
     "display_name",
@@ -57,7 +57,7 @@ def route_save(
 ) -> ServiceRoute:
     """Validate, bump the version and save a route, recording the change."""
     route_check(route)
-    with transaction.atomic():
+    with write_transaction(ServiceRoute):
         if route.pk:
             route.version += 1
         route.save()
@@ -73,7 +73,7 @@ def route_save(
 
 
 def route_update(code: str, *, actor: str, source: str, **changes) -> ServiceRoute:
-    with transaction.atomic():
+    with write_transaction(ServiceRoute):
         route = ServiceRoute.objects.select_for_update().get(code=code)
         before = route_snapshot(route)
         for name, value in changes.items():

@@ -16,6 +16,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
 from credential.audit import Kind, audit
@@ -24,6 +25,7 @@ from gateway import channel, envelope, metrics, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, problem_response
 from gateway.routing import routes
+from replication.routers import wrote_to_home_peer
 
 logger = logging.getLogger("platform.gateway")
 
@@ -70,6 +72,9 @@ class EnvelopeMiddleware:
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
             return None
+        if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
+            logger.warning("home database unavailable", extra={"path": request.path_info})
+            return _answer(503, {"code": "home_unavailable"}, retry_after=5)
         if statement_timeout.is_timeout(exception):
             logger.warning("statement timeout", extra={"path": request.path_info})
             return JsonResponse({"code": "statement_timeout"}, status=504)

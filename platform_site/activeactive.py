@@ -9,12 +9,21 @@ when diverged rows are settled (last writer wins).
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 
 
 def this_node_index() -> int:
     return settings.PLATFORM_NODE_INDEX
+
+
+def write_transaction(model):
+    """A transaction on the database that takes `model`'s writes (its home, maybe the peer).
+
+    Use it, not a bare `transaction.atomic()`, around writes and `select_for_update()`
+    of home-node data: the lock and the write must happen on the home database.
+    """
+    return transaction.atomic(using=router.db_for_write(model))
 
 
 class VersionedModel(models.Model):

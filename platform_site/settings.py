@@ -114,8 +114,28 @@ DATABASES = {
         connect_timeout=env_int(ENV, "DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
     )
 }
-# The other node's database: replication checks and home-node writes use it.
+# The other node's database: replication checks and home-node writes use it. Writes
+# through it keep this node's auto-increment offset, so their ids stay this node's.
 PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
+if PEER_DATABASE is not None:
+    DATABASES["peer"] = node_database(
+        PEER_DATABASE,
+        identity=PLATFORM_NODE_IDENTITY,
+        sqlite_path=VAR_DIR / "unused-peer.sqlite3",
+        conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        connect_timeout=env_int(ENV, "PEER_DATABASE_CONNECT_TIMEOUT", 1, minimum=1),
+    )
+    DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["replication.routers.HomeNodeRouter"]
+# Home node of a service whose routing row does not say (new services, first start).
+PLATFORM_HOME_NODE_DEFAULT = env_int(ENV, "PLATFORM_HOME_NODE_DEFAULT", 1, minimum=1)
+# A node whose database is more than this many of the peer's transactions behind, while
+# replicating, stays out of the load balancer's rotation until it catches up.
+PLATFORM_READMIT_MAX_BEHIND = env_int(ENV, "PLATFORM_READMIT_MAX_BEHIND", 50, minimum=0)
+# /health/replication/ fails when the peer's replicated heartbeat is older than this.
+PLATFORM_MAX_HEARTBEAT_AGE_MS = env_int(ENV, "PLATFORM_MAX_HEARTBEAT_AGE_MS", 5000, minimum=1)
+# The one node that runs schema migrations; replication carries them to the others.
+PLATFORM_MIGRATION_NODE = env_int(ENV, "PLATFORM_MIGRATION_NODE", 1, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

@@ -15,10 +15,28 @@ from gateway.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The load balancer's: only what should take this node out of rotation.
     path(
         "health/",
-        HealthCheckView.as_view(checks=["health_check.checks.Database"]),
+        HealthCheckView.as_view(
+            checks=[
+                "replication.health.DatabaseWritable",
+                "replication.health.KeysLoaded",
+                "replication.health.CaughtUpWithPeer",
+            ]
+        ),
         name="health",
+    ),
+    # Monitoring's: replication both ways and the peer's heartbeat.
+    path(
+        "health/replication/",
+        HealthCheckView.as_view(
+            checks=[
+                "replication.health.ReplicationRunning",
+                "replication.health.PeerHeartbeatFresh",
+            ]
+        ),
+        name="health-replication",
     ),
     path("metrics", metrics_view, name="metrics"),
     path(

@@ -12,6 +12,7 @@ from django.db import connections
 from django.db.utils import OperationalError
 
 from replication.identity import identity_problems, read_server_identity
+from replication.schema_audit import audit
 
 
 @register(Tags.database)
@@ -46,3 +47,20 @@ def check_node_identity(app_configs=None, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+@register("active_active")
+def check_unique_constraints(app_configs=None, **kwargs):
+    """Data rule 2: no UNIQUE constraint two nodes can race on (see schema_audit.py)."""
+    return [
+        Error(
+            f"{rule.model}: UNIQUE {rule.columns} ({rule.source}) can be written on both nodes; "
+            "a value written on both during a partition stops replication (error 1062)",
+            hint="Send the model's writes to a home node, or remove the constraint and enforce "
+            "it in code; only if two nodes truly cannot race, declare it in "
+            "replication/schema_audit.py with the reason.",
+            id="replication.E003",
+        )
+        for rule in audit()
+        if rule.verdict == "UNSAFE"
+    ]

@@ -3,8 +3,10 @@
 Loaded with `-p tests.harness` (see pyproject.toml) so it runs before pytest-django reads
 the settings. The tier comes from the paths given: `tests/fast` (SQLite, in-process),
 `tests/database` (a real MariaDB this plugin starts on a free loopback port, in a
-temporary directory removed afterwards). One tier per run: `make test` runs them all.
-A tier whose servers cannot start is a failure, never a skip.
+temporary directory removed afterwards), `tests/cluster` (the replicated pair,
+nodes and HAProxy, started by tests/cluster/conftest.py through deploy/local). One
+tier per run: `make test` runs them all. A tier whose servers cannot start is a
+failure, never a skip.
 """
 
 from __future__ import annotations
@@ -58,6 +60,19 @@ def _node_environment() -> None:
         os.environ.pop(name, None)
 
 
+def _check_cluster_binaries() -> None:
+    """The cluster tier starts its own servers (tests/cluster/conftest.py); all must exist."""
+    from deploy.local.mariadb import missing_binaries
+
+    missing = missing_binaries() + [
+        b for b in ("haproxy",) if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()
+    ]
+    if missing:
+        raise pytest.UsageError(
+            f"the cluster tier needs {', '.join(missing)}: `make test` installs them"
+        )
+
+
 def _start_mariadb() -> None:
     from deploy.local.mariadb import MariaDBError, MariaDBInstance, missing_binaries
     from deploy.local.processes import free_port
@@ -86,8 +101,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     tier = _tier_of(args, rootdir)
     _state["tier"] = tier
     _node_environment()
-    if tier in ("database", "cluster"):
+    if tier == "database":
         _start_mariadb()
+    elif tier == "cluster":
+        _check_cluster_binaries()
 
 
 def pytest_report_header(config):

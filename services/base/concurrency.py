@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
+from platform_site.activeactive import write_transaction
 from services.base.exceptions import VersionConflict
 
 
@@ -26,7 +26,7 @@ def update_versioned(instance, *, version: int, changes: dict, serializer_class,
     object as `serializer_class` renders it.
     """
     model = type(instance)
-    with transaction.atomic():
+    with write_transaction(model):
         manager = model.objects.select_for_update() if lock else model.objects
         current = manager.get(pk=instance.pk)
         if current.version != version:

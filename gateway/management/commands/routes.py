@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from gateway import history
 from gateway.models import ServiceRoute
+from platform_site.activeactive import write_transaction
 
 ACTOR = "manage.py routes"
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         if not apply:
             self.stdout.write("dry run: nothing changed (add --apply)")
             return
-        with transaction.atomic():
+        with write_transaction(ServiceRoute):
             for code, changes in plan:
                 if changes:
                     self._import_one(code, changes)

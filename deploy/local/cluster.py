@@ -1,0 +1,131 @@
+"""The whole topology on loopback: MariaDB A and B replicating, node A and B, HAProxy.
+
+Used by the cluster test tier and by `deploy/cluster` (`make cluster`). Migrations run
+once, on node A only; replication carries the schema to B. Every component can be
+stopped and started on its own, for failover drills.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy.local import processes
+from deploy.local.node import PROJECT_DIR, PlatformNode
+from deploy.local.pair import ReplicatedPair
+
+
+@dataclass
+class ClusterPorts:
+    db: tuple[int, int] = (33061, 33062)
+    nodes: tuple[int, int] = (8081, 8082)
+    lb: int = 8080
+    lb_stats: int = 8404
+
+    @classmethod
+    def free(cls) -> ClusterPorts:
+        free = processes.free_port
+        return cls((free(), free()), (free(), free()), free(), free())
+
+
+@dataclass
+class LocalCluster:
+    run_dir: Path
+    ports: ClusterPorts = field(default_factory=ClusterPorts)
+    workers: int = 2
+    tied: bool = True
+    gtid_mode: str = "slave_pos"
+
+    def __post_init__(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.pair = ReplicatedPair(self.run_dir / "db", self.ports.db, gtid_mode=self.gtid_mode)
+        self.nodes = [
+            PlatformNode(name, self.run_dir / f"node-{name}", port, {}, workers=self.workers)
+            for name, port in zip("ab", self.ports.nodes, strict=True)
+        ]
+        for index, node in enumerate(self.nodes, start=1):
+            node.env = self.node_env(index)
+
+    def secrets(self) -> dict[str, str]:
+        path = self.run_dir / "node-secrets.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        values = {
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "PLATFORM_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        }
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
+        return values
+
+    def node_env(self, index: int) -> dict[str, str]:
+        own, peer = self.pair.nodes[index - 1], self.pair.nodes[2 - index]
+        return {
+            **self.secrets(),
+            "PLATFORM_NODE": "AB"[index - 1],
+            "PLATFORM_NODE_INDEX": str(index),
+            "PLATFORM_NODE_COUNT": "2",
+            "DATABASE_URL": self.pair.database_url(own),
+            "PEER_DATABASE_URL": self.pair.database_url(peer),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "DATABASE_CONN_MAX_AGE": "60",
+        }
+
+    def node(self, index: int) -> PlatformNode:
+        return self.nodes[index - 1]
+
+    def start_databases(self) -> None:
+        self.pair.start(tied=self.tied)
+
+    def migrate(self) -> None:
+        """Schema changes on node A only; B receives them through replication."""
+        self.node(1).manage("migrate", "--noinput")
+        self.pair.wait_in_sync()
+
+    def start_nodes(self) -> None:
+        for node in self.nodes:
+            node.start(tied=self.tied)
+
+    def up(self) -> None:
+        self.start_databases()
+        self.migrate()
+        self.start_nodes()
+
+    def down(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        self.pair.stop()
+
+    def manage(self, index: int, *args: str, check: bool = True):
+        return self.node(index).manage(*args, check=check)
+
+    def shell(self, index: int, code: str) -> str:
+        return self.manage(index, "shell", "-c", code).stdout
+
+    def wait_in_sync(self, timeout: float = 30.0) -> None:
+        self.pair.wait_in_sync(timeout)
+
+
+def python() -> str:
+    return sys.executable
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+__all__ = ["PROJECT_DIR", "ClusterPorts", "LocalCluster", "wait_for"]

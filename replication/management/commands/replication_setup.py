@@ -1,0 +1,50 @@
+"""`manage.py replication_setup`: make this node's database replicate from the peer's."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from replication.setup import GTID_MODES, change_master_statements
+
+
+class Command(BaseCommand):
+    help = "Configure this node's database to replicate from the peer (dry run unless --apply)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--replication-user", default="repl")
+        parser.add_argument(
+            "--password-env",
+            default="REPLICATION_PASSWORD",
+            help="Environment variable holding the replication user's password.",
+        )
+        parser.add_argument("--gtid-mode", choices=GTID_MODES, default="slave_pos")
+        parser.add_argument("--apply", action="store_true")
+
+    def handle(self, *args, replication_user, password_env, gtid_mode, apply, **options):
+        peer = settings.PEER_DATABASE
+        if peer is None or not settings.DATABASES["default"]["ENGINE"].endswith("mysql"):
+            raise CommandError("needs MariaDB/MySQL with PEER_DATABASE_URL set")
+        password = os.environ.get(password_env)
+        if not password:
+            raise CommandError(f"{password_env} is not set")
+        host = socket.gethostbyname(peer.get("HOST") or "127.0.0.1")
+        source = {"host": host, "port": int(peer.get("PORT") or 3306), "user": replication_user}
+        statements = change_master_statements(**source, password=password, gtid_mode=gtid_mode)
+        shown = change_master_statements(**source, password="*" * 8, gtid_mode=gtid_mode)
+        for statement in shown:
+            self.stdout.write(statement)
+        if not apply:
+            self.stdout.write("dry run: nothing changed (add --apply)")
+            return
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SET SESSION sql_log_bin = 0")  # per-node setup never replicates
+            for statement in statements:
+                cursor.execute(statement)
+        self.stdout.write(
+            self.style.SUCCESS(f"node {settings.PLATFORM_NODE} replicates from {host}")
+        )

@@ -1,0 +1,87 @@
+"""Home-node writes: every write of a home-node service goes to one node's database.
+
+Credential writes (users, groups, grants, keys, the routing table) and the writes of
+services declaring the home-node policy go to the database of the node the routing
+table names as that service's home — this node's own (`default`) or the peer's
+(`peer`, from PEER_DATABASE_URL). Reads stay local, except that after a home write the
+rest of the same request reads that service's data from the home database too
+(read-your-writes). With no peer configured, everything is local.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+from django.apps import apps
+from django.conf import settings
+from django.core.signals import request_started
+
+PEER = "peer"
+# Credential writes that are home-node (sessions, attempts, audit events and nonces are
+# conflict-free local writes).
+CREDENTIAL_HOME_MODELS = {
+    ("credential", "serverkey"),
+    ("credential", "grant"),
+    ("gateway", "serviceroute"),
+    ("gateway", "routechange"),
+}
+
+_home_written: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
+    "home_written", default=frozenset()
+)
+
+
+def _reset(**kwargs) -> None:
+    _home_written.set(frozenset())
+
+
+request_started.connect(_reset, dispatch_uid="replication.routers.reset")
+
+
+def home_service(model) -> str | None:
+    """The service code whose home node takes this model's writes, if any."""
+    meta = model._meta
+    if meta.app_label == "auth" or (meta.app_label, meta.model_name) in CREDENTIAL_HOME_MODELS:
+        return "credential"
+    config = apps.get_app_config(meta.app_label)
+    if getattr(config, "writes_to_home_node", False):
+        return config.code
+    return None
+
+
+def home_alias(code: str) -> str:
+    from gateway.routing import routes
+
+    route = routes.get(code)
+    home = route.home_node if route else settings.PLATFORM_HOME_NODE_DEFAULT
+    return "default" if home == settings.PLATFORM_NODE_INDEX else PEER
+
+
+class HomeNodeRouter:
+    def db_for_write(self, model, **hints):
+        if PEER not in settings.DATABASES:
+            return None
+        code = home_service(model)
+        if code is None:
+            return None
+        alias = home_alias(code)
+        if alias == PEER:
+            _home_written.set(_home_written.get() | {code})
+        return alias
+
+    def db_for_read(self, model, **hints):
+        written = _home_written.get()
+        if written and home_service(model) in written:
+            return PEER
+        return None
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        # Schema changes reach the peer through replication, never directly.
+        return db == "default"
+
+
+def wrote_to_home_peer() -> bool:
+    return bool(_home_written.get())

@@ -1,0 +1,55 @@
+"""Cluster tier: the replicated MariaDB pair and gunicorn nodes A and B, for real.
+
+One cluster per test run (session scope), on free loopback ports under a temporary
+directory; every process is tied to the test run and removed with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from client import PlatformClient, RequestsTransport
+from deploy.local.cluster import ClusterPorts, LocalCluster
+
+PASSWORD = "Cluster-Passw0rd!"
+SERVICES = (
+    "notice directory approval schedule task document message attendance asset reservation"
+).split()
+USERS = """
+from django.contrib.auth import get_user_model
+from credential.keys import ensure_primary_key
+from credential.models import Grant
+ensure_primary_key()
+User = get_user_model()
+for name, actions in {users!r}.items():
+    user = User.objects.create_user(name, password={password!r}, is_superuser=name == "root",
+                                    is_staff=name == "root")
+    for code in {services!r}:
+        Grant.objects.create(service=code, user=user, can_read=True,
+                             can_write="write" in actions, can_admin="admin" in actions)
+"""
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"), ClusterPorts.free(), workers=2)
+    cluster.up()
+    users = {"alice": ("write",), "bob": ("write",), "root": ("write", "admin")}
+    cluster.shell(1, USERS.format(users=users, password=PASSWORD, services=SERVICES))
+    cluster.wait_in_sync()
+    yield cluster
+    cluster.down()
+    cluster.pair.remove()
+
+
+def login(cluster, index: int, username: str = "alice", *, retries: int = 0) -> PlatformClient:
+    api = PlatformClient(cluster.node(index).url, transport=RequestsTransport(), retries=retries)
+    response = api.login(username, PASSWORD)
+    assert response.status == 200, response.data
+    return api
+
+
+def on_node(api: PlatformClient, cluster, index: int) -> PlatformClient:
+    """The same session, sent to another node."""
+    api.base_urls = [cluster.node(index).url]
+    return api
