@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gateway.apps.GatewayConfig",
     "credential.apps.CredentialConfig",
     "replication.apps.ReplicationConfig",
+    "demo.apps.DemoConfig",
     # The ten business services (services/<code>/), each reached at /api/v1/<code>/.
     "services.notice.apps.NoticeConfig",
     "services.directory.apps.DirectoryConfig",

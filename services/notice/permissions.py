@@ -1,0 +1,25 @@
+"""Who may see and change which notice — the service's own decision, object by object."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from services.base.permissions import can, require
+
+CODE = "notice"
+
+
+def is_admin(request) -> bool:
+    return can(request, CODE, "admin")
+
+
+def may_edit(request, notice) -> bool:
+    return is_admin(request) or notice.author_id == request.user.pk
+
+
+class ReadGrant(BasePermission):
+    """Recording that one has read a notice is part of reading: `read` suffices."""
+
+    def has_permission(self, request, view) -> bool:
+        require(request, CODE, "read")
+        return True

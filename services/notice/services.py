@@ -1,0 +1,86 @@
+"""Writes: every change to notices and read receipts goes through these functions."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from services.base.concurrency import soft_delete, update_versioned
+from services.notice import selectors
+from services.notice.models import Notice, NoticeAudience, ReadReceipt
+
+
+def notice_create(
+    *,
+    author,
+    title: str,
+    body: str,
+    groups: list | None = None,
+    pinned: bool = False,
+    publish_at=None,
+    expires_at=None,
+) -> Notice:
+    """`groups` None addresses everyone; otherwise the notice goes to those groups only."""
+    fields = {"pinned": pinned, "expires_at": expires_at}
+    if publish_at is not None:
+        fields["publish_at"] = publish_at
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            author=author, title=title, body=body, for_everyone=groups is None, **fields
+        )
+        _add_links(notice, groups or [])
+    return notice
+
+
+def notice_update(
+    *, notice: Notice, version: int, changes: dict, serializer_class, groups=...
+) -> Notice:
+    """Apply `changes`; `groups` (None = everyone, a list = those groups) replaces the audience.
+
+    Left as `...`, the audience stays as it is. Replaced links are soft-deleted, never
+    removed, so the other node's replication always finds the rows it updates.
+    """
+    with transaction.atomic():
+        if groups is not ...:
+            changes = {**changes, "for_everyone": groups is None}
+        notice = update_versioned(
+            notice, version=version, changes=changes, serializer_class=serializer_class
+        )
+        if groups is not ...:
+            _replace_links(notice, groups or [])
+    return notice
+
+
+def notice_delete(*, notice: Notice, version: int, serializer_class) -> None:
+    soft_delete(notice, version=version, serializer_class=serializer_class)
+
+
+def notice_mark_read(*, notice: Notice, reader) -> tuple[ReadReceipt, bool]:
+    """The reader's receipt and whether it is new; a second mark returns the first one.
+
+    Two marks racing (or one on each node) may both insert: receipts are append-only with
+    no UNIQUE constraint, and every reader of them treats duplicates as one.
+    """
+    existing = selectors.receipt_of(notice=notice, user=reader)
+    if existing is not None:
+        return existing, False
+    return ReadReceipt.objects.create(notice=notice, reader=reader), True
+
+
+def _add_links(notice: Notice, groups: list) -> None:
+    NoticeAudience.objects.bulk_create(
+        [NoticeAudience(notice=notice, group=group) for group in groups]
+    )
+
+
+def _replace_links(notice: Notice, groups: list) -> None:
+    wanted = {group.pk: group for group in groups}
+    links = NoticeAudience.objects.select_for_update().filter(notice=notice)
+    for link in links:
+        if link.group_id in wanted:
+            wanted.pop(link.group_id)
+        else:
+            link.deleted_at = timezone.now()
+            link.version += 1
+            link.save(update_fields=["deleted_at", "version"])
+    _add_links(notice, list(wanted.values()))

@@ -1,0 +1,71 @@
+"""Writes: every change to events and their attendees goes through these functions."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from services.base.concurrency import soft_delete, update_versioned
+from services.schedule.models import Event, EventAttendee
+
+
+def event_create(
+    *,
+    owner,
+    title: str,
+    start,
+    end,
+    description: str = "",
+    location: str = "",
+    private: bool = False,
+    attendees: list | tuple = (),
+) -> Event:
+    with transaction.atomic():
+        event = Event.objects.create(
+            owner=owner,
+            title=title,
+            start=start,
+            end=end,
+            description=description,
+            location=location,
+            private=private,
+        )
+        _add_attendees(event, attendees)
+    return event
+
+
+def event_update(
+    *, event: Event, version: int, changes: dict, serializer_class, attendees=...
+) -> Event:
+    """Apply `changes`; a list of `attendees` replaces them (left as `...`, they stay).
+
+    Attendees taken off are soft-deleted, never removed, so the other node's replication
+    always finds the rows it updates.
+    """
+    with transaction.atomic():
+        event = update_versioned(
+            event, version=version, changes=changes, serializer_class=serializer_class
+        )
+        if attendees is not ...:
+            _replace_attendees(event, attendees)
+    return event
+
+
+def event_delete(*, event: Event, version: int, serializer_class) -> None:
+    soft_delete(event, version=version, serializer_class=serializer_class)
+
+
+def _add_attendees(event: Event, users) -> None:
+    EventAttendee.objects.bulk_create([EventAttendee(event=event, user=user) for user in users])
+
+
+def _replace_attendees(event: Event, users) -> None:
+    wanted = {user.pk: user for user in users}
+    for link in EventAttendee.objects.select_for_update().filter(event=event):
+        if link.user_id in wanted:
+            wanted.pop(link.user_id)  # kept; a duplicate link from a race is retired below
+        else:
+            link.deleted_at = timezone.now()
+            link.version += 1
+            link.save(update_fields=["deleted_at", "version"])
+    _add_attendees(event, wanted.values())
