@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from gateway.migration_ops import route_operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("asset", "0001_initial"),
+        ("gateway", "0002_routechange_serviceroute"),
+    ]
+
+    operations = [route_operation("asset", "Assets", "services.asset.urls")]
