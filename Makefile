@@ -8,7 +8,8 @@ RUN_STAMP := $(VENV)/.run-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-fast test-database lint format check-migrations clean
+.PHONY: run test test-fast test-database test-cluster cluster cluster-down lint format \
+	check-migrations clean
 
 run: $(RUN_STAMP)
 	scripts/run-local
@@ -20,6 +21,13 @@ test-fast: $(DEV_STAMP)
 
 test-database: $(DEV_STAMP)
 	$(PYTEST) tests/database
+
+# The two-node topology on loopback: MariaDB A/B, nodes on :8081/:8082, HAProxy on :8080.
+cluster: system-deps-test $(DEV_STAMP)
+	deploy/cluster up
+
+cluster-down:
+	deploy/cluster down
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -117,6 +117,8 @@ class KeyRing:
 
     def accepted(self) -> list[ServerKey]:
         self.refresh()
+        if not self._keys:
+            self.refresh(force=True)  # a node's first key may be moments old
         now = timezone.now()
         keys = [key for key in self._keys.values() if key.accepted(now)]
         return sorted(keys, key=lambda k: (not k.is_primary, -k.created_at.timestamp()))

@@ -1,7 +1,8 @@
 """gunicorn settings for a platform node (production and the local cluster alike).
 
 Environment: GUNICORN_BIND (default 127.0.0.1:8000), GUNICORN_WORKERS (default 2 per
-core), GUNICORN_TIMEOUT (seconds, default 30).
+core), GUNICORN_TIMEOUT (seconds, default 30), GUNICORN_PROXY_PROTOCOL (auto, off),
+GUNICORN_PROXY_ALLOW_FROM (the load balancer's addresses, default loopback).
 """
 
 import multiprocessing
@@ -18,6 +19,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 20000
 max_requests_jitter = 2000
+# Behind HAProxy (send-proxy-v2) the PROXY protocol header carries the client's real
+# address, which lockout and rate limits need; direct connections still work ("auto").
+proxy_protocol = os.environ.get("GUNICORN_PROXY_PROTOCOL", "auto")
+proxy_allow_ips = os.environ.get("GUNICORN_PROXY_ALLOW_FROM", "127.0.0.1,::1")
 # The platform logs one JSON line per request itself; gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local import processes
+from deploy.local.haproxy import LoadBalancer
 from deploy.local.node import PROJECT_DIR, PlatformNode
 from deploy.local.pair import ReplicatedPair
+
+COMPONENTS = ("db-a", "db-b", "node-a", "node-b", "lb")
 
 
 @dataclass
@@ -51,6 +54,12 @@ class LocalCluster:
         ]
         for index, node in enumerate(self.nodes, start=1):
             node.env = self.node_env(index)
+        self.lb = LoadBalancer(
+            self.run_dir / "lb",
+            self.ports.lb,
+            self.ports.lb_stats,
+            {f"node-{n.name}": n.port for n in self.nodes},
+        )
 
     def secrets(self) -> dict[str, str]:
         path = self.run_dir / "node-secrets.json"
@@ -88,21 +97,50 @@ class LocalCluster:
     def migrate(self) -> None:
         """Schema changes on node A only; B receives them through replication."""
         self.node(1).manage("migrate", "--noinput")
+        self.node(1).manage("credential_keys", "ensure")
         self.pair.wait_in_sync()
 
     def start_nodes(self) -> None:
         for node in self.nodes:
             node.start(tied=self.tied)
 
-    def up(self) -> None:
+    def start_lb(self) -> None:
+        self.lb.start(tied=self.tied)
+        wait_for(
+            lambda: set(self.lb.server_states().values()) == {"UP"},
+            timeout=15,
+            what="both nodes UP in HAProxy",
+        )
+
+    def up(self, *, with_lb: bool = True) -> None:
         self.start_databases()
         self.migrate()
         self.start_nodes()
+        if with_lb:
+            self.start_lb()
 
     def down(self) -> None:
+        self.lb.stop()
         for node in self.nodes:
             node.stop()
         self.pair.stop()
+
+    def component(self, name: str):
+        """The object behind a component name: db-a, db-b, node-a, node-b or lb."""
+        if name not in COMPONENTS:
+            raise ValueError(f"unknown component {name!r}; one of {', '.join(COMPONENTS)}")
+        if name == "lb":
+            return self.lb
+        kind, letter = name.split("-")
+        index = "ab".index(letter)
+        return self.pair.nodes[index] if kind == "db" else self.nodes[index]
+
+    def stop(self, name: str) -> None:
+        self.component(name).stop()
+
+    def start(self, name: str) -> None:
+        target = self.component(name)
+        target.start(tied=self.tied)
 
     def manage(self, index: int, *args: str, check: bool = True):
         return self.node(index).manage(*args, check=check)

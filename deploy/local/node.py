@@ -63,7 +63,12 @@ class PlatformNode:
             check=check,
         )
 
+    def running(self) -> bool:
+        return processes.pid_alive(processes.read_pid(self.pid_file))
+
     def start(self, *, tied: bool = True, timeout: float = 30.0) -> None:
+        if self.running():
+            return
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self._proc = processes.spawn(
             [

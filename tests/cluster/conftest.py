@@ -12,9 +12,18 @@ from client import PlatformClient, RequestsTransport
 from deploy.local.cluster import ClusterPorts, LocalCluster
 
 PASSWORD = "Cluster-Passw0rd!"
-SERVICES = (
-    "notice directory approval schedule task document message attendance asset reservation"
-).split()
+SERVICES = [
+    "notice",
+    "directory",
+    "approval",
+    "schedule",
+    "task",
+    "document",
+    "message",
+    "attendance",
+    "asset",
+    "reservation",
+]
 USERS = """
 from django.contrib.auth import get_user_model
 from credential.keys import ensure_primary_key

@@ -51,7 +51,11 @@ def test_overlapping_bookings_sent_to_both_nodes_at_once_give_exactly_one_bookin
     day = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     for round_ in range(6):
         start = day + timedelta(hours=round_)
-        first = {"room": room["id"], "start": start.isoformat(), "end": (start + timedelta(minutes=50)).isoformat()}
+        first = {
+            "room": room["id"],
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=50)).isoformat(),
+        }
         second = {**first, "start": (start + timedelta(minutes=20)).isoformat()}
         results = race(
             lambda b=first: on_a.post("/api/v1/reservation/bookings/", b),
@@ -68,12 +72,24 @@ def test_one_asset_checked_out_from_both_nodes_at_once_goes_to_one_person(cluste
     admin, on_a, on_b = login(cluster, 1, "root"), login(cluster, 1), login(cluster, 2, "bob")
     for n in range(5):
         asset = admin.post(
-            "/api/v1/asset/assets/", {"tag": f"LAP-{n}-{datetime.now(UTC).timestamp()}", "name": "Laptop", "category": "laptop"}
+            "/api/v1/asset/assets/",
+            {
+                "tag": f"LAP-{n}-{datetime.now(UTC).timestamp()}",
+                "name": "Laptop",
+                "category": "laptop",
+            },
         ).data
-        users = [on_a.get("/api/v1/credential/me").data["user"]["id"], on_b.get("/api/v1/credential/me").data["user"]["id"]]
+        users = [
+            on_a.get("/api/v1/credential/me").data["user"]["id"],
+            on_b.get("/api/v1/credential/me").data["user"]["id"],
+        ]
         results = race(
-            lambda a=asset: on_a.post(f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[0]}),
-            lambda a=asset: on_b.post(f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[1]}),
+            lambda a=asset: on_a.post(
+                f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[0]}
+            ),
+            lambda a=asset: on_b.post(
+                f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[1]}
+            ),
         )
         assert sorted(r.status for r in results) == [200, 409], [r.data for r in results]
 
@@ -89,8 +105,14 @@ def test_with_the_home_database_down_home_writes_fail_cleanly_and_others_still_w
         assert on_b.get("/api/v1/reservation/rooms/").status == 200  # reads stay local
     finally:
         cluster.pair.a.start(tied=cluster.tied)
-    wait_for(lambda: admin_b.post("/api/v1/reservation/rooms/", {"name": "Loft", "capacity": 4}).status == 201,
-             timeout=30, what="home writes to work again")
+    wait_for(
+        lambda: (
+            admin_b.post("/api/v1/reservation/rooms/", {"name": "Loft", "capacity": 4}).status
+            == 201
+        ),
+        timeout=30,
+        what="home writes to work again",
+    )
     cluster.wait_in_sync()
     result = cluster.manage(2, "replication_checksum", check=False)
     assert result.returncode == 0, result.stdout + result.stderr

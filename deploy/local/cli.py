@@ -1,0 +1,96 @@
+"""`deploy/cluster`: the local two-node cluster behind HAProxy, on loopback.
+
+    deploy/cluster up | down | status
+    deploy/cluster stop COMPONENT | start COMPONENT     (db-a db-b node-a node-b lb)
+    deploy/cluster env NODE                             (node-a or node-b)
+
+Everything lives under var/cluster (pid files, logs, data). `env node-a` prints the
+environment that makes `.venv/bin/python manage.py …` act as node A:
+    eval "$(deploy/cluster env node-a)"
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from deploy.local.cluster import COMPONENTS, LocalCluster
+from deploy.local.node import PROJECT_DIR
+
+RUN_DIR = PROJECT_DIR / "var" / "cluster"
+
+
+def cluster() -> LocalCluster:
+    return LocalCluster(RUN_DIR, workers=2, tied=False)
+
+
+def up(c: LocalCluster) -> None:
+    c.start_databases()
+    marker = RUN_DIR / "initialised"
+    if not marker.exists():
+        c.migrate()
+        print(
+            c.manage(
+                1, "seed_demo", "--admin-password-file", str(RUN_DIR / "admin.txt")
+            ).stdout.strip()
+        )
+        c.wait_in_sync()
+        marker.touch()
+    c.start_nodes()
+    c.start_lb()
+    print(f"load balancer  {c.lb.url}   (HAProxy stats http://127.0.0.1:{c.ports.lb_stats}/)")
+    for node in c.nodes:
+        print(f"node {node.name.upper()}         {node.url}   (admin {node.url}/admin/)")
+    print(f"databases      127.0.0.1:{c.ports.db[0]} (A), 127.0.0.1:{c.ports.db[1]} (B)")
+    print(f"demo admin     {(RUN_DIR / 'admin.txt').read_text().strip()}")
+
+
+def status(c: LocalCluster) -> int:
+    down = 0
+    for name in COMPONENTS:
+        target = c.component(name)
+        running = target.running()
+        down += not running
+        print(f"{name:<7} {'running' if running else 'stopped'}")
+    if c.lb.running():
+        for server, state in sorted(c.lb.server_states().items()):
+            print(f"  haproxy: {server} {state}")
+    return 1 if down else 0
+
+
+def env(c: LocalCluster, node: str) -> None:
+    if node not in ("node-a", "node-b"):
+        raise SystemExit("env takes node-a or node-b")
+    values = {**c.node_env("ab".index(node[-1]) + 1), "PLATFORM_ENV_FILE": ""}
+    for key, value in values.items():
+        print(f"export {key}={shlex.quote(value)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deploy/cluster", description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["up", "down", "status", "stop", "start", "env"])
+    parser.add_argument("target", nargs="?")
+    args = parser.parse_args(argv)
+    c = cluster()
+    if args.action in ("stop", "start", "env") and not args.target:
+        parser.error(f"{args.action} needs a component")
+    if args.action == "up":
+        up(c)
+    elif args.action == "down":
+        c.down()
+        print("cluster stopped")
+    elif args.action == "status":
+        return status(c)
+    elif args.action == "env":
+        env(c, args.target)
+    else:
+        getattr(c, args.action)(args.target)
+        print(
+            f"{args.target} {args.action}ed" if args.action == "start" else f"{args.target} stopped"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
