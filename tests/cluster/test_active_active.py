@@ -70,28 +70,20 @@ def test_overlapping_bookings_sent_to_both_nodes_at_once_give_exactly_one_bookin
 
 def test_one_asset_checked_out_from_both_nodes_at_once_goes_to_one_person(cluster):
     admin, on_a, on_b = login(cluster, 1, "root"), login(cluster, 1), login(cluster, 2, "bob")
+    alice, bob = (api.get("/api/v1/credential/me").data["user"]["id"] for api in (on_a, on_b))
+    stamp = datetime.now(UTC).timestamp()
     for n in range(5):
         asset = admin.post(
             "/api/v1/asset/assets/",
-            {
-                "tag": f"LAP-{n}-{datetime.now(UTC).timestamp()}",
-                "name": "Laptop",
-                "category": "laptop",
-            },
+            {"tag": f"LAP-{n}-{stamp}", "name": "Laptop", "category": "laptop"},
         ).data
-        users = [
-            on_a.get("/api/v1/credential/me").data["user"]["id"],
-            on_b.get("/api/v1/credential/me").data["user"]["id"],
-        ]
+        checkout = f"/api/v1/asset/assets/{asset['id']}/checkout/"
         results = race(
-            lambda a=asset: on_a.post(
-                f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[0]}
-            ),
-            lambda a=asset: on_b.post(
-                f"/api/v1/asset/assets/{a['id']}/checkout/", {"user": users[1]}
-            ),
+            lambda url=checkout: on_a.post(url, {"user": alice}),
+            lambda url=checkout: on_b.post(url, {"user": bob}),
         )
         assert sorted(r.status for r in results) == [200, 409], [r.data for r in results]
+        assert [r.code for r in results if r.status == 409] == ["already_checked_out"]
 
 
 def test_with_the_home_database_down_home_writes_fail_cleanly_and_others_still_write(cluster):
