@@ -25,11 +25,12 @@ from gateway import channel, envelope, metrics, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, problem_response
 from gateway.routing import routes
-from replication.routers import wrote_to_home_peer
+from replication.routers import read_from_home, wrote_to_home_peer
 
 logger = logging.getLogger("platform.gateway")
 
 API_PREFIX = "/api/v1/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_PATHS = frozenset({"/api/v1/credential/public-key"})
 LOGIN_PATH = "/api/v1/credential/login"
 AUDITED = {"decrypt_failed": Kind.DECRYPT_FAILED, "replayed_nonce": Kind.REPLAY}
@@ -159,6 +160,8 @@ class RoutingMiddleware:
         allowed, retry_after = breaker.allow(route.breaker)
         if not allowed:
             return _answer(503, {"code": "service_unavailable"}, retry_after=retry_after)
+        if route.home_node_policy and request.method not in SAFE_METHODS:
+            read_from_home(route.code)
         statement_timeout.apply(route.statement_timeout_ms)
         request.urlconf = route.urlconf
         start = time.perf_counter()

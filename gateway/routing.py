@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.urls import include, path
@@ -42,6 +43,7 @@ class Route:
     statement_timeout_ms: int
     breaker: BreakerParams
     urlconf: ServiceURLConf | None
+    home_node_policy: bool = False
 
 
 def target_problem(target: str) -> str | None:
@@ -57,6 +59,7 @@ def target_problem(target: str) -> str | None:
 
 def _route(row: ServiceRoute) -> Route:
     urlconf = ServiceURLConf(row.code, row.target) if target_problem(row.target) is None else None
+    app = apps.get_containing_app_config(row.target)
     return Route(
         code=row.code,
         display_name=row.display_name,
@@ -76,6 +79,7 @@ def _route(row: ServiceRoute) -> Route:
             open_seconds=row.breaker_open_seconds,
         ),
         urlconf=urlconf,
+        home_node_policy=getattr(app, "writes_to_home_node", False),
     )
 
 

@@ -3,9 +3,11 @@
 Credential writes (users, groups, grants, keys, the routing table) and the writes of
 services declaring the home-node policy go to the database of the node the routing
 table names as that service's home — this node's own (`default`) or the peer's
-(`peer`, from PEER_DATABASE_URL). Reads stay local, except that after a home write the
-rest of the same request reads that service's data from the home database too
-(read-your-writes). With no peer configured, everything is local.
+(`peer`, from PEER_DATABASE_URL). Reads stay local, except in two cases, where they go
+to the home database for the rest of the request: after a home write
+(read-your-writes), and in any write request to a home-node service, whose checks must
+see the rows the write will lock (an object made a moment ago through the other node
+may not have replicated here yet). With no peer configured, everything is local.
 """
 
 from __future__ import annotations
@@ -81,6 +83,12 @@ class HomeNodeRouter:
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         # Schema changes reach the peer through replication, never directly.
         return db == "default"
+
+
+def read_from_home(code: str) -> None:
+    """Send this request's reads of service `code` to its home database."""
+    if PEER in settings.DATABASES and home_alias(code) == PEER:
+        _home_written.set(_home_written.get() | {code})
 
 
 def wrote_to_home_peer() -> bool:
