@@ -14,13 +14,16 @@ PYTEST := $(PY) -m pytest
 run: $(RUN_STAMP)
 	scripts/run-local
 
-test: system-deps-test $(DEV_STAMP) lint check-migrations test-fast test-database
+test: system-deps-test $(DEV_STAMP) lint check-migrations test-fast test-database test-cluster
 
 test-fast: $(DEV_STAMP)
 	$(PYTEST) tests/fast
 
 test-database: $(DEV_STAMP)
 	$(PYTEST) tests/database
+
+test-cluster: $(DEV_STAMP)
+	$(PYTEST) tests/cluster
 
 # The two-node topology on loopback: MariaDB A/B, nodes on :8081/:8082, HAProxy on :8080.
 cluster: system-deps-test $(DEV_STAMP)

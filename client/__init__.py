@@ -5,6 +5,7 @@ to check the server.
 """
 
 from client.errors import (
+    AlreadyApplied,
     ClientError,
     ConnectionFailed,
     NotLoggedIn,
@@ -17,6 +18,7 @@ from client.session import PlatformClient, SessionState
 from client.transport import RawResponse, RequestsTransport, Transport
 
 __all__ = [
+    "AlreadyApplied",
     "ClientError",
     "ConnectionFailed",
     "NotLoggedIn",

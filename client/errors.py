@@ -30,3 +30,8 @@ class PinningError(ClientError):
 
 class NotLoggedIn(ClientError):
     """An encrypted request was attempted without a session."""
+
+
+class AlreadyApplied(ClientError):
+    """A write whose answer was lost was sent again and refused as a replay: the node had
+    applied it. The write happened; its answer (e.g. a new object's id) is unknown."""

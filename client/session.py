@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from client import crypto
-from client.errors import ClientError, ConnectionFailed, NotLoggedIn, ProtocolError
+from client.errors import (
+    AlreadyApplied,
+    ClientError,
+    ConnectionFailed,
+    NotLoggedIn,
+    ProtocolError,
+)
 from client.keys import ServerKey, choose_key, parse_server_keys
 from client.response import Response, decode_response
 from client.target import join_target, split_target
@@ -21,6 +27,8 @@ LOGOUT_PATH = "/api/v1/credential/logout"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 QUERY_OBJECT_METHODS = frozenset({"GET", "DELETE"})
 SESSION_GONE_CODES = frozenset({"session_required", "session_invalid", "session_expired"})
+# 503 codes after which the node has certainly applied nothing: any method may be retried.
+NOT_APPLIED_CODES = frozenset({"database_unavailable"})
 MAX_REQUESTS_PER_KEY = 2**31
 RETRY_AFTER_CAP_SECONDS = 5.0
 
@@ -40,10 +48,13 @@ class PlatformClient:
     Retries: GET, HEAD, OPTIONS, PUT and DELETE are idempotent, so they are retried
     up to `retries` times on a connection failure or a 503, each time with a fresh
     nonce and timestamp and on the next of `base_urls` (failover). POST and PATCH are
-    retried only when the connection failed before any byte was sent (refused,
-    unreachable, connect timeout): once a request may have reached a node, sending
-    it again could apply it twice, so the caller decides. A 503's Retry-After is
-    honoured up to RETRY_AFTER_CAP_SECONDS.
+    retried with a fresh envelope when the connection failed before any byte was sent;
+    when it broke after the request may have reached a node, the *identical* envelope
+    is sent again (same nonce): the server records a write's nonce in the write's own
+    transaction, so the resend either applies it once or is refused as a replay, which
+    raises AlreadyApplied. A 503 `database_unavailable` (the node's own database failed,
+    nothing was applied) is retried for every method. A 503's Retry-After is honoured up
+    to RETRY_AFTER_CAP_SECONDS.
 
     Clock skew: every response carries X-Server-Time; the client keeps the offset to
     its own clock and, after a plain 401 `stale_timestamp`, retries once with it.
@@ -236,25 +247,36 @@ class PlatformClient:
     def _exchange(
         self, method: str, prepare: Callable[[], Prepared], *, key: bytes | None
     ) -> Response:
-        attempt, skew_retried = 0, False
+        attempt, skew_retried, resend, resent = 0, False, None, False
         while True:
-            target, headers, body, nonce_b64 = prepare()
+            target, headers, body, nonce_b64 = resend or prepare()
+            resend = None
             base_url = self.base_urls[self._url_index]
             try:
                 raw = self.transport.send(base_url, method, target, headers, body, self.timeout)
             except ConnectionFailed as exc:
-                if attempt >= self.retries or (method not in IDEMPOTENT_METHODS and exc.sent):
+                if attempt >= self.retries:
                     raise
+                if method not in IDEMPOTENT_METHODS and exc.sent:
+                    # The node may have applied it. Send the very same envelope again: the
+                    # server claims a write's nonce in the write's own transaction, so the
+                    # resend either runs it (the first attempt rolled back) or is refused
+                    # as a replay (it was applied) — never applied twice.
+                    resend, resent = (target, headers, body, nonce_b64), True
                 attempt = self._fail_over(attempt, None)
                 continue
+            if resent and _plain_code(raw) == "replayed_nonce":
+                raise AlreadyApplied(f"{method} was applied before its answer was lost")
             self._learn_clock(raw)
             if not skew_retried and _plain_code(raw) == "stale_timestamp":
                 skew_retried = True
                 continue
-            if raw.status == 503 and method in IDEMPOTENT_METHODS and attempt < self.retries:
+            response = decode_response(raw, key=key, request_nonce_b64=nonce_b64)
+            retryable = method in IDEMPOTENT_METHODS or response.code in NOT_APPLIED_CODES
+            if raw.status == 503 and retryable and attempt < self.retries:
                 attempt = self._fail_over(attempt, raw.headers.get("Retry-After"))
                 continue
-            return decode_response(raw, key=key, request_nonce_b64=nonce_b64)
+            return response
 
     def _fail_over(self, attempt: int, retry_after: str | None) -> int:
         self._url_index = (self._url_index + 1) % len(self.base_urls)

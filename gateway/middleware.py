@@ -16,7 +16,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import JsonResponse
 
 from credential.audit import Kind, audit
@@ -52,10 +52,30 @@ class EnvelopeMiddleware:
         if not path.startswith(API_PREFIX) or path in PUBLIC_PATHS:
             return _stamp(self.get_response(request))
         try:
+            if request.method in SAFE_METHODS:
+                return _stamp(self._handle(request, path))
+            # A write and its nonce commit together: a worker killed mid-request leaves
+            # neither, so the client may resend the identical envelope (client/session.py).
+            with transaction.atomic():
+                response = self._handle(request, path)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+            return _stamp(response)
+        except DatabaseError:
+            # The node's own database failed before the request was authenticated or at
+            # its commit: nothing was applied, so the client may send it again anywhere.
+            logger.warning("database unavailable", exc_info=True, extra={"path": path})
+            request.outcome = "database_unavailable"
+            return _stamp(
+                problem_response(503, "database_unavailable", headers={"Retry-After": "1"})
+            )
+
+    def _handle(self, request, path):
+        try:
             self._check_size(request)
             opened = channel.open_request(request, login=path == LOGIN_PATH, skew_ms=self.skew_ms)
         except (Problem, envelope.EnvelopeError) as exc:
-            return _stamp(self._refuse(request, exc))
+            return self._refuse(request, exc)
         request.envelope = opened
         request.credential = (
             Credential(user=opened.session.user, session=opened.session) if opened.session else None
@@ -67,7 +87,7 @@ class EnvelopeMiddleware:
         else:
             response = channel.as_json_error(self.get_response(request))
         request.outcome = _outcome(response)
-        return _stamp(channel.seal(response, opened))
+        return channel.seal(response, opened)
 
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
@@ -76,6 +96,9 @@ class EnvelopeMiddleware:
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
             return _answer(503, {"code": "home_unavailable"}, retry_after=5)
+        if isinstance(exception, OperationalError) and _connection_lost(exception):
+            logger.warning("database unavailable", extra={"path": request.path_info})
+            return _answer(503, {"code": "database_unavailable"}, retry_after=1)
         if statement_timeout.is_timeout(exception):
             logger.warning("statement timeout", extra={"path": request.path_info})
             return JsonResponse({"code": "statement_timeout"}, status=504)
@@ -115,6 +138,14 @@ class EnvelopeMiddleware:
         if exc.code in AUDITED:
             audit(AUDITED[exc.code], address=address, path=request.path_info[:200])
         return problem_response(exc.status, exc.code, headers=exc.headers)
+
+
+# MySQL client errors meaning the server went away (CR_CONNECTION_ERROR and friends).
+CONNECTION_LOST = {2002, 2003, 2006, 2013}
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    return bool(exc.args) and exc.args[0] in CONNECTION_LOST
 
 
 def _outcome(response) -> str:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "credential.apps.CredentialConfig",
     "replication.apps.ReplicationConfig",
     "demo.apps.DemoConfig",
+    "ops.apps.OpsConfig",
     # The ten business services (services/<code>/), each reached at /api/v1/<code>/.
     "services.notice.apps.NoticeConfig",
     "services.directory.apps.DirectoryConfig",

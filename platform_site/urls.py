@@ -5,7 +5,7 @@ sends each to its service's URLconf, as the routing table in the database says.
 """
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from health_check.views import HealthCheckView
 from rest_framework.authentication import SessionAuthentication
@@ -15,6 +15,7 @@ from gateway.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ops/", include("ops.urls")),
     # The load balancer's: only what should take this node out of rotation.
     path(
         "health/",

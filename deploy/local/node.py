@@ -99,6 +99,15 @@ class PlatformNode:
                 time.sleep(0.1)
         raise RuntimeError(f"node {self.name} did not answer in {timeout}s; see {self.log_path}")
 
+    def kill(self) -> None:
+        """Crash the node: SIGKILL to gunicorn's master and workers at once."""
+        pid = self._proc.pid if self._proc is not None else processes.read_pid(self.pid_file)
+        processes.stop_pid(pid, sig=9, timeout=10)
+        if self._proc is not None:
+            self._proc.wait(timeout=10)
+            self._proc = None
+        self.pid_file.unlink(missing_ok=True)
+
     def stop(self) -> None:
         pid = self._proc.pid if self._proc is not None else processes.read_pid(self.pid_file)
         processes.stop_pid(pid)

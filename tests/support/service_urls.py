@@ -21,6 +21,12 @@ class Boom(APIView):
     def get(self, request):
         raise RuntimeError("a bug in a service")
 
+    def post(self, request):
+        from services.task.models import Task
+
+        Task.objects.create(title="half-written", creator=request.user)
+        raise RuntimeError("a bug after a write")
+
 
 class Slow(APIView):
     def get(self, request):

@@ -106,3 +106,35 @@ def test_the_public_key_endpoint_lists_the_primary_key_with_its_fingerprint(clie
     key = body["keys"][0]
     assert key["alg"] == "RSA-OAEP-256" and key["primary"] is True
     assert key["fingerprint_sha256"] == fingerprint_sha256(key["public_key_pem"])
+
+
+def test_a_failed_write_leaves_nothing_and_its_identical_envelope_may_be_resent(connect, boss):
+    from services.task.models import Task
+    from tests.support import wire
+
+    api = connect(boss)
+    request = wire.seal(
+        key=api.session.key,
+        session_id=api.session.session_id,
+        method="POST",
+        path="/api/v1/test/boom",
+        payload={},
+    )
+    assert wire.send(api.transport, request).status == 500
+    assert not Task.objects.filter(title="half-written").exists()
+    assert wire.send(api.transport, request).status == 500  # not refused as a replay
+
+
+def test_an_applied_write_resent_identically_is_refused_as_a_replay(connect, boss):
+    from tests.support import wire
+
+    api = connect(boss)
+    request = wire.seal(
+        key=api.session.key,
+        session_id=api.session.session_id,
+        method="POST",
+        path="/api/v1/task/tasks/",
+        payload={"title": "once"},
+    )
+    assert wire.send(api.transport, request).status == 201
+    assert wire.problem(wire.send(api.transport, request)) == "replayed_nonce"

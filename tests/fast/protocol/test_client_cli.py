@@ -17,7 +17,15 @@ from django.utils.encoding import escape_uri_path
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from client import ConnectionFailed, NotLoggedIn, PinningError, PlatformClient, ProtocolError, cli
+from client import (
+    AlreadyApplied,
+    ConnectionFailed,
+    NotLoggedIn,
+    PinningError,
+    PlatformClient,
+    ProtocolError,
+    cli,
+)
 from client.keys import ServerKey, choose_key
 from client.target import split_target
 from client.transport import RawResponse
@@ -144,10 +152,26 @@ def test_it_gives_up_after_the_configured_retries(alice, node):
         alice.get("/api/v1/echo/x/")
 
 
-def test_it_does_not_retry_a_post_that_may_have_been_sent(alice, node):
+def test_it_resends_the_identical_envelope_of_a_post_that_may_have_been_sent(alice, node):
     node.queued = [ConnectionFailed("reset", sent=True)]
-    with pytest.raises(ConnectionFailed):
+    assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
+    first, second = node.calls[-2:]
+    assert first[3]["X-Nonce"] == second[3]["X-Nonce"]
+    assert first[3]["X-Tag"] == second[3]["X-Tag"]
+
+
+def test_a_resent_post_refused_as_a_replay_was_already_applied(alice, node):
+    node.queued = [
+        ConnectionFailed("reset", sent=True),
+        node._plain(401, {"code": "replayed_nonce"}),
+    ]
+    with pytest.raises(AlreadyApplied):
         alice.post("/api/v1/echo/x/", {"a": 1})
+
+
+def test_a_fresh_replay_refusal_is_not_mistaken_for_an_applied_write(alice, node):
+    node.queued = [node._plain(401, {"code": "replayed_nonce"})]
+    assert alice.post("/api/v1/echo/x/", {"a": 1}).code == "replayed_nonce"
 
 
 def test_it_retries_a_post_whose_connection_was_refused(alice, node):
@@ -257,3 +281,10 @@ def test_a_saved_session_file_is_private_even_if_one_existed_before(session_file
 def test_the_cli_shows_the_computed_fingerprint(node):
     code, out, _ = _run(node, "public-key", "--pin", FINGERPRINT)
     assert code == 0 and json.loads(out)[0]["fingerprint_sha256"] == FINGERPRINT
+
+
+def test_a_post_answered_database_unavailable_is_sent_again(alice, node):
+    node.queued = [node._plain(503, {"code": "database_unavailable"})]
+    assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
+    first, second = node.calls[-2:]
+    assert first[3]["X-Nonce"] != second[3]["X-Nonce"]  # nothing applied: a fresh envelope

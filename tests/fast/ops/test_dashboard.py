@@ -1,0 +1,139 @@
+"""The operations dashboard: staff only, every section present, no secret in its data."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from credential.audit import Kind, audit
+from credential.sessions import session_create
+
+SECTIONS = {"node_health", "peer_health", "replication", "routes", "sessions", "audit"}
+# The snapshot's sections run in threads with their own connections: data must be
+# committed, and the routing rows the migrations made must survive the flush.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("operator", is_staff=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/ops/", "/ops/data.json"])
+def test_it_sends_anonymous_visitors_to_the_admin_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/admin/login/?next={url}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/ops/", "/ops/data.json"])
+def test_it_sends_users_without_staff_status_to_the_admin_login(client, outsider, url):
+    client.force_login(outsider)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_staff_get_the_page_with_every_section_and_the_data_url(staff_client):
+    response = staff_client.get("/ops/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for element in ("node-health", "peer-health", "replication", "lag-chart", "routes"):
+        assert f'id="{element}"' in page
+    for element in ("sessions", "audit", "updated-at", "node-name"):
+        assert f'id="{element}"' in page
+    assert 'data-data-url="/ops/data.json"' in page
+    assert "no-cache" in response["Cache-Control"]
+
+
+@committed
+def test_the_data_has_every_section_for_a_node_running_alone(staff_client, server_key):
+    data = staff_client.get("/ops/data.json").json()
+    assert set(data) >= SECTIONS
+    assert not [name for name in SECTIONS if "error" in data[name]], data
+    assert data["this_node"] == {"name": "A", "index": 1}
+    assert data["node_health"]["ok"] is True
+    assert [c["name"] for c in data["node_health"]["checks"]] == [
+        "DatabaseWritable",
+        "KeysLoaded",
+        "CaughtUpWithPeer",
+    ]
+    assert data["peer_health"] == {"configured": False}
+    assert data["replication"] == {"configured": False, "directions": []}
+
+
+@committed
+def test_the_routing_table_lists_each_service_with_its_policy_and_breaker(staff_client):
+    routes = {r["code"]: r for r in staff_client.get("/ops/data.json").json()["routes"]["routes"]}
+    assert routes["credential"]["policy"] == "home-node"
+    assert routes["message"]["policy"] == "append-only"
+    assert routes["task"]["policy"] == "last-writer-wins"
+    assert routes["reservation"]["policy"] == "home-node"
+    assert routes["task"]["enabled"] is True and routes["task"]["breaker"] == "closed"
+
+
+@committed
+def test_it_shows_active_sessions_and_audit_events_without_any_secret(staff_client, writer):
+    key = os.urandom(32)
+    session, session_id = session_create(
+        user=writer, key=key, client={"app": "Desk", "version": "1.2"}, address="10.0.0.7"
+    )
+    audit(Kind.LOGIN_OK, user=writer, address="10.0.0.7", session=session)
+    response = staff_client.get("/ops/data.json")
+    body, data = response.content.decode(), response.json()
+
+    assert data["sessions"]["count"] == 1
+    [row] = data["sessions"]["recent"]
+    assert row["user"] == "writer" and row["client_app"] == "Desk" and row["address"] == "10.0.0.7"
+    assert row["ref"] == session.short_ref
+    assert data["audit"]["events"][0]["kind"] == "login_ok"
+    assert data["audit"]["events"][0]["session_ref"] == session.short_ref
+    wrapped = bytes(session.wrapped_key)
+    for secret in (session_id, str(session.pk), session.pk.hex, session.id_hash):
+        assert secret not in body
+    for raw in (key, wrapped):
+        assert raw.hex() not in body
+        assert base64.b64encode(raw).decode() not in body
+        assert base64.urlsafe_b64encode(raw).decode().rstrip("=") not in body
+
+
+@committed
+def test_revoked_and_idle_sessions_are_not_counted(staff_client, writer):
+    from django.utils import timezone
+
+    live, _ = session_create(user=writer, key=os.urandom(32), client={}, address=None)
+    revoked, _ = session_create(user=writer, key=os.urandom(32), client={}, address=None)
+    idle, _ = session_create(user=writer, key=os.urandom(32), client={}, address=None)
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    idle.last_seen_at = timezone.now() - timezone.timedelta(seconds=idle.idle_timeout_seconds + 1)
+    idle.save()
+    sessions = staff_client.get("/ops/data.json").json()["sessions"]
+    assert sessions["count"] == 1
+    assert [row["ref"] for row in sessions["recent"]] == [live.short_ref]
+
+
+@committed
+def test_a_failing_source_shows_as_an_error_in_its_own_section_only(
+    staff_client, server_key, monkeypatch
+):
+    def broken():
+        raise RuntimeError("metrics directory unreadable")
+
+    monkeypatch.setattr("ops.snapshot.breaker_states", broken)
+    response = staff_client.get("/ops/data.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["routes"] == {"error": "RuntimeError: metrics directory unreadable"}
+    assert "error" not in data["sessions"] and "error" not in data["node_health"]
