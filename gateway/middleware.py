@@ -24,6 +24,7 @@ from credential.grants import Credential
 from gateway import channel, envelope, metrics, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, problem_response
+from gateway.ratelimit import Limiter
 from gateway.routing import routes
 from replication.routers import read_from_home, wrote_to_home_peer
 
@@ -46,6 +47,12 @@ class EnvelopeMiddleware:
         self.get_response = get_response
         self.skew_ms = settings.PLATFORM_CLOCK_SKEW_SECONDS * 1000
         self.max_body = settings.PLATFORM_MAX_BODY_BYTES
+        self.per_address = Limiter(
+            settings.GATEWAY_ADDRESS_RATE_PER_SECOND, settings.GATEWAY_ADDRESS_BURST
+        )
+        self.per_session = Limiter(
+            settings.GATEWAY_SESSION_RATE_PER_SECOND, settings.GATEWAY_SESSION_BURST
+        )
 
     def __call__(self, request):
         path = request.path_info
@@ -72,6 +79,7 @@ class EnvelopeMiddleware:
 
     def _handle(self, request, path):
         try:
+            self._check_rate(self.per_address, request.META.get("REMOTE_ADDR", ""))
             self._check_size(request)
             opened = channel.open_request(request, login=path == LOGIN_PATH, skew_ms=self.skew_ms)
         except (Problem, envelope.EnvelopeError) as exc:
@@ -80,12 +88,16 @@ class EnvelopeMiddleware:
         request.credential = (
             Credential(user=opened.session.user, session=opened.session) if opened.session else None
         )
+        wait = self.per_session.take(opened.session.id_hash) if opened.session else 0
         try:
             channel.hand_to_view(request, opened)
         except channel.BadPayload as exc:
             response = JsonResponse({"code": "invalid_payload", "detail": str(exc)}, status=400)
         else:
-            response = channel.as_json_error(self.get_response(request))
+            if wait:
+                response = _answer(429, {"code": "rate_limited"}, retry_after=wait)
+            else:
+                response = channel.as_json_error(self.get_response(request))
         request.outcome = _outcome(response)
         return channel.seal(response, opened)
 
@@ -111,6 +123,16 @@ class EnvelopeMiddleware:
         response = JsonResponse({"code": "server_error", "error_id": error_id}, status=500)
         response["X-Error-Id"] = error_id
         return response
+
+    def _check_rate(self, limiter: Limiter, key: str) -> None:
+        wait = limiter.take(key)
+        if wait:
+            raise Problem(
+                429,
+                "rate_limited",
+                log="client address over its rate",
+                headers={"Retry-After": str(wait)},
+            )
 
     def _check_size(self, request) -> None:
         try:

@@ -194,6 +194,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = PLATFORM_MAX_BODY_BYTES
 
 # Gateway: how often each process re-checks the routing table; who may read /metrics.
 GATEWAY_ROUTES_REFRESH_SECONDS = env_float(ENV, "GATEWAY_ROUTES_REFRESH_SECONDS", 0.25, minimum=0)
+# Rate limits in each worker process (0 turns one off): requests per second and burst,
+# per client address (before decryption) and per session (after). See gateway/ratelimit.py.
+GATEWAY_ADDRESS_RATE_PER_SECOND = env_float(ENV, "GATEWAY_ADDRESS_RATE_PER_SECOND", 100, minimum=0)
+GATEWAY_ADDRESS_BURST = env_int(ENV, "GATEWAY_ADDRESS_BURST", 300, minimum=1)
+GATEWAY_SESSION_RATE_PER_SECOND = env_float(ENV, "GATEWAY_SESSION_RATE_PER_SECOND", 30, minimum=0)
+GATEWAY_SESSION_BURST = env_int(ENV, "GATEWAY_SESSION_BURST", 90, minimum=1)
 METRICS_ALLOWED_NETWORKS = env_list(ENV, "METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 
 # Credential service.

@@ -54,6 +54,10 @@ def _node_environment() -> None:
             "PLATFORM_NODE_INDEX": "1",
             "PLATFORM_NODE_COUNT": "2",
             "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+            # Tests send many requests from one address and session on purpose; the
+            # limits themselves are tested with their own settings.
+            "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
+            "GATEWAY_SESSION_RATE_PER_SECOND": "0",
         }
     )
     for name in ("DATABASE_URL", "PEER_DATABASE_URL", "PLATFORM_DB_SERVER_ID"):

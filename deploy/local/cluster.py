@@ -44,6 +44,7 @@ class LocalCluster:
     workers: int = 2
     tied: bool = True
     gtid_mode: str = "slave_pos"
+    extra_env: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,7 @@ class LocalCluster:
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
             "DATABASE_CONN_MAX_AGE": "60",
+            **self.extra_env,
         }
 
     def node(self, index: int) -> PlatformNode:

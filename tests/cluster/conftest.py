@@ -41,7 +41,11 @@ for name, actions in {users!r}.items():
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
-    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"), ClusterPorts.free(), workers=2)
+    # The drills stream writes far faster than any person would: no rate limits here.
+    no_limits = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
+    cluster = LocalCluster(
+        tmp_path_factory.mktemp("cluster"), ClusterPorts.free(), workers=2, extra_env=no_limits
+    )
     cluster.up()
     users = {"alice": ("write",), "bob": ("write",), "root": ("write", "admin")}
     cluster.shell(1, USERS.format(users=users, password=PASSWORD, services=SERVICES))

@@ -13,8 +13,10 @@ from client.transport import RawResponse
 
 
 class InProcessTransport:
-    def __init__(self, remote_addr: str = "127.0.0.1") -> None:
-        self.django = Client(REMOTE_ADDR=remote_addr)
+    def __init__(self, remote_addr: str = "127.0.0.1", *, django: Client | None = None) -> None:
+        # Share `django` between transports to reach one app instance (one process).
+        self.django = django or Client()
+        self.remote_addr = remote_addr
         self.sent: list[tuple[str, str, dict, bytes]] = []
 
     def send(self, base_url, method, path_and_query, headers, body, timeout) -> RawResponse:
@@ -27,6 +29,7 @@ class InProcessTransport:
             content_type="application/octet-stream",
             headers=headers,
             RAW_URI=path_and_query,
+            REMOTE_ADDR=self.remote_addr,
         )
         return RawResponse(response.status_code, dict(response.headers), response.content)
 
