@@ -16,6 +16,7 @@ from credential.audit import Kind, audit
 from credential.grants import grants_payload
 from credential.lockout import attempt_record, lockout_check
 from credential.sessions import session_create
+from gateway.metrics import LOGINS
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def login(
     """Check the credentials and open a session keyed with `key` (the client's K)."""
     lock = lockout_check(username=username, address=address)
     if lock is not None:
+        LOGINS.labels("locked_out").inc()
         audit(Kind.LOGIN_LOCKED, username=username, address=address, scope=lock.reason)
         return LoginOutcome(
             429, {"code": "locked_out", "retry_after_seconds": lock.retry_after_seconds}
@@ -58,8 +60,10 @@ def login(
     user = authenticate(None, username=username, password=password)
     attempt_record(username=username, address=address, succeeded=user is not None)
     if user is None:
+        LOGINS.labels("invalid_credentials").inc()
         audit(Kind.LOGIN_FAILED, username=username, address=address)
         return LoginOutcome(401, {"code": "invalid_credentials"})
+    LOGINS.labels("ok").inc()
     session, session_id = session_create(user=user, key=key, client=client, address=address)
     audit(Kind.LOGIN_OK, user=user, address=address, session=session, client=client)
     return LoginOutcome(200, session_payload(session, session_id, user), session)

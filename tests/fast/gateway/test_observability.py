@@ -74,6 +74,8 @@ def test_metrics_parse_as_prometheus_text(client, connect, writer):
     assert response.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(response.content.decode())}
     assert "platform_requests" in families and "platform_active_sessions" in families
+    logins = families["platform_logins"].samples
+    assert any(s.labels.get("outcome") == "ok" and s.value >= 1 for s in logins)
     samples = families["platform_requests"].samples
     assert any(s.labels.get("service") == "task" and s.value >= 1 for s in samples)
     assert families["platform_active_sessions"].samples[0].value >= 1
