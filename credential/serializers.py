@@ -27,3 +27,44 @@ class SessionSerializer(serializers.Serializer):
 
     def get_current(self, session) -> bool:
         return session.pk == self.context["current_session_id"]
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    groups = serializers.ListField(child=serializers.CharField())
+
+
+GRANTS_FIELD = serializers.DictField(
+    child=serializers.ListField(child=serializers.ChoiceField(choices=["read", "write", "admin"]))
+)
+
+
+class LoginResultSerializer(serializers.Serializer):
+    session_id = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    idle_timeout_seconds = serializers.IntegerField()
+    node = serializers.CharField()
+    user = UserSerializer()
+    grants = GRANTS_FIELD
+
+
+class MeSessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    expires_at = serializers.DateTimeField()
+    idle_expires_at = serializers.DateTimeField()
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer()
+    grants = GRANTS_FIELD
+    session = MeSessionSerializer()
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+
+
+class SessionListSerializer(serializers.Serializer):
+    results = SessionSerializer(many=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,7 +13,14 @@ from rest_framework.views import APIView
 from credential.grants import grants_payload
 from credential.keys import keyring
 from credential.login import login, user_payload
-from credential.serializers import LoginSerializer, SessionSerializer
+from credential.serializers import (
+    CodeSerializer,
+    LoginResultSerializer,
+    LoginSerializer,
+    MeSerializer,
+    SessionListSerializer,
+    SessionSerializer,
+)
 from credential.sessions import session_revoke, sessions_active_for_user
 
 
@@ -37,6 +45,10 @@ def public_key(request):
 class LoginView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: LoginResultSerializer, 401: CodeSerializer, 429: CodeSerializer},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -54,6 +66,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=None, responses=CodeSerializer)
     def post(self, request):
         session_revoke(request.credential.session, reason="logout")
         return Response({"code": "logged_out"})
@@ -62,6 +75,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
         session = request.credential.session
         return Response(
@@ -80,6 +94,7 @@ class MeView(APIView):
 class SessionListView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=SessionListSerializer)
     def get(self, request):
         sessions = sessions_active_for_user(request.user)
         context = {"current_session_id": request.credential.session.pk}
@@ -89,6 +104,7 @@ class SessionListView(APIView):
 class SessionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request, session_id):
         match = [s for s in sessions_active_for_user(request.user) if s.pk == session_id]
         if not match:
