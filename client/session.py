@@ -27,8 +27,8 @@ LOGOUT_PATH = "/api/v1/credential/logout"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 QUERY_OBJECT_METHODS = frozenset({"GET", "DELETE"})
 SESSION_GONE_CODES = frozenset({"session_required", "session_invalid", "session_expired"})
-# 503 codes after which the node has certainly applied nothing: any method may be retried.
-NOT_APPLIED_CODES = frozenset({"database_unavailable"})
+# Answers after which the node has certainly applied nothing: any method may be retried.
+NOT_APPLIED_CODES = frozenset({"database_unavailable", "rate_limited"})
 MAX_REQUESTS_PER_KEY = 2**31
 RETRY_AFTER_CAP_SECONDS = 5.0
 
@@ -52,9 +52,9 @@ class PlatformClient:
     when it broke after the request may have reached a node, the *identical* envelope
     is sent again (same nonce): the server records a write's nonce in the write's own
     transaction, so the resend either applies it once or is refused as a replay, which
-    raises AlreadyApplied. A 503 `database_unavailable` (the node's own database failed,
-    nothing was applied) is retried for every method. A 503's Retry-After is honoured up
-    to RETRY_AFTER_CAP_SECONDS.
+    raises AlreadyApplied. A 503 `database_unavailable` (the node's own database failed)
+    and a 429 `rate_limited` mean nothing was applied: they are retried for every
+    method. Retry-After is honoured up to RETRY_AFTER_CAP_SECONDS.
 
     Clock skew: every response carries X-Server-Time; the client keeps the offset to
     its own clock and, after a plain 401 `stale_timestamp`, retries once with it.
@@ -272,8 +272,9 @@ class PlatformClient:
                 skew_retried = True
                 continue
             response = decode_response(raw, key=key, request_nonce_b64=nonce_b64)
-            retryable = method in IDEMPOTENT_METHODS or response.code in NOT_APPLIED_CODES
-            if raw.status == 503 and retryable and attempt < self.retries:
+            not_applied = response.code in NOT_APPLIED_CODES
+            retryable = (raw.status == 503 and method in IDEMPOTENT_METHODS) or not_applied
+            if retryable and attempt < self.retries:
                 attempt = self._fail_over(attempt, raw.headers.get("Retry-After"))
                 continue
             return response

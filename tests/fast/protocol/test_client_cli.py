@@ -288,3 +288,21 @@ def test_a_post_answered_database_unavailable_is_sent_again(alice, node):
     assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
     first, second = node.calls[-2:]
     assert first[3]["X-Nonce"] != second[3]["X-Nonce"]  # nothing applied: a fresh envelope
+
+
+def test_a_rate_limited_post_waits_as_told_and_is_sent_again(node):
+    waits = []
+    client = PlatformClient("http://a", transport=node, sleep=waits.append, retries=2)
+    client.login("alice", PASSWORD)
+    limited = node._plain(429, {"code": "rate_limited"})
+    limited = RawResponse(429, {**limited.headers, "Retry-After": "2"}, limited.body)
+    node.queued = [limited]
+    assert client.post("/api/v1/echo/x/", {"a": 1}).status == 200
+    assert waits == [2.0]
+
+
+def test_a_locked_out_login_is_not_retried(node):
+    client = PlatformClient("http://a", transport=node, sleep=lambda s: None, retries=3)
+    client.fetch_public_keys()
+    node.queued = [node._plain(429, {"code": "locked_out", "retry_after_seconds": 60})]
+    assert client.login("alice", PASSWORD).code == "locked_out"
