@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-fast test-database test-cluster cluster cluster-down lint format \
+.PHONY: run test test-fast test-database test-cluster cluster cluster-down audit lint format \
 	check-migrations clean
 
 run: $(RUN_STAMP)
@@ -31,6 +31,10 @@ cluster: system-deps-test $(DEV_STAMP)
 
 cluster-down:
 	deploy/cluster down
+
+# Known vulnerabilities in the pinned requirements (pip-audit); CI runs it too.
+audit:
+	scripts/audit-deps
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
