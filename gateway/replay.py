@@ -6,10 +6,22 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gateway.models import SeenNonce
+
+TABLE = SeenNonce._meta.db_table
+# One statement, on every request: insert the nonce unless any node's row (replicated
+# here) already holds it. Two workers of this node racing on one nonce meet the UNIQUE
+# key (scope, nonce, node index), so one of them fails; rows from the other node never
+# collide with this node's (their node index differs).
+# The table name is the model's own, never input.
+CLAIM = (
+    f"INSERT INTO {TABLE} (scope, nonce, node_index, seen_at) "  # noqa: S608
+    "SELECT %s, %s, %s, %s FROM (SELECT 1) AS one "
+    f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE scope = %s AND nonce = %s)"
+)
 
 
 def key_scope(key: bytes) -> str:
@@ -20,14 +32,20 @@ def key_scope(key: bytes) -> str:
 def nonce_claim(*, key: bytes, nonce_b64: str) -> bool:
     """Record the nonce; False when it was seen before (here, or on a peer once replicated)."""
     scope = key_scope(key)
-    if SeenNonce.objects.filter(scope=scope, nonce=nonce_b64).exists():
-        return False
+    seen_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [scope, nonce_b64, settings.PLATFORM_NODE_INDEX, seen_at, scope, nonce_b64]
     try:
-        with transaction.atomic():
-            SeenNonce.objects.create(scope=scope, nonce=nonce_b64)
+        # Inside a write request's transaction a failed insert must not poison it: a
+        # savepoint contains it. Outside one, autocommit needs no wrapping.
+        if connection.in_atomic_block:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(CLAIM, params)
+                return cursor.rowcount == 1
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM, params)
+            return cursor.rowcount == 1
     except IntegrityError:
         return False  # another worker of this node claimed it first
-    return True
 
 
 def nonces_prunable():
