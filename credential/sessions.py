@@ -4,12 +4,18 @@ A session ends at logout, on revocation, after its idle timeout or at its absolu
 lifetime, whichever comes first; every node reads the same rows, so each rule holds on
 both. `last_seen_at` is written at most once per CREDENTIAL_SESSION_TOUCH_SECONDS, so
 ordinary requests do not write (the idle timeout is precise to that interval).
+
+Each process keeps a resolved session for CREDENTIAL_SESSION_CACHE_SECONDS (1 s), as it
+keeps grants: the lookup and key unwrap are most of a request's database cost. Expiry is
+still checked on every request; a revocation made in this process applies at once, one
+made elsewhere (another worker, the other node) within that second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -66,24 +72,42 @@ def session_create(*, user, key: bytes, client: dict, address: str | None) -> tu
     return session, session_id
 
 
-def session_resolve(session_id: str) -> tuple[Session, bytes]:
-    """The live session behind `session_id` and its key; raises a SessionError."""
-    matches = list(
-        Session.objects.select_related("user").filter(id_hash=hash_session_id(session_id))[:1]
-    )
+_cache: dict[str, tuple[float, Session, bytes]] = {}
+
+
+def _load(id_hash: str) -> tuple[Session, bytes]:
+    matches = list(Session.objects.select_related("user").filter(id_hash=id_hash)[:1])
     if not matches:
         raise SessionInvalid
     session = matches[0]
+    key = envelope.unwrap(
+        settings.PLATFORM_MASTER_KEY, bytes(session.wrapped_key), context=_context(id_hash)
+    )
+    return session, key
+
+
+def session_resolve(session_id: str) -> tuple[Session, bytes]:
+    """The live session behind `session_id` and its key; raises a SessionError."""
+    id_hash = hash_session_id(session_id)
+    cached = _cache.get(id_hash)
+    if cached and time.monotonic() - cached[0] < settings.CREDENTIAL_SESSION_CACHE_SECONDS:
+        session, key = cached[1], cached[2]
+    else:
+        session, key = _load(id_hash)
+        _cache[id_hash] = (time.monotonic(), session, key)
+        if len(_cache) > 10_000:
+            _cache.clear()  # a crude bound; the next requests refill it
     if session.revoked_at is not None or not session.user.is_active:
         raise SessionInvalid
     now = timezone.now()
     if now >= session.ends_at():
         raise SessionExpired
-    key = envelope.unwrap(
-        settings.PLATFORM_MASTER_KEY, bytes(session.wrapped_key), context=_context(session.id_hash)
-    )
     _touch(session, now)
     return session, key
+
+
+def forget_cached_sessions() -> None:
+    _cache.clear()
 
 
 def _touch(session: Session, now) -> None:
@@ -107,6 +131,7 @@ def session_revoke(session: Session, *, reason: str, by=None) -> bool:
         row.version += 1
         row.save(update_fields=["revoked_at", "revoked_reason", "version"])
     session.revoked_at, session.revoked_reason = row.revoked_at, row.revoked_reason
+    _cache.pop(session.id_hash, None)
     kind = Kind.LOGOUT if reason == "logout" else Kind.REVOKE
     audit(kind, user=session.user, session=session, reason=reason, by=getattr(by, "username", ""))
     return True

@@ -39,6 +39,8 @@ AUDITED = {"decrypt_failed": Kind.DECRYPT_FAILED, "replayed_nonce": Kind.REPLAY}
 
 def _stamp(response):
     response["X-Server-Time"] = str(int(time.time() * 1000))
+    if not response.streaming and "Content-Length" not in response:
+        response["Content-Length"] = str(len(response.content))  # one write, not chunked
     return response
 
 

@@ -43,7 +43,10 @@ def node_database(
         }
     config = dict(config)
     config["CONN_MAX_AGE"] = conn_max_age
-    config["CONN_HEALTH_CHECKS"] = True
+    # No ping before each request: a connection the server dropped fails its first query
+    # with "gone away", which the gateway answers 503 database_unavailable (nothing was
+    # applied, the client sends it again) and Django then replaces the connection.
+    config["CONN_HEALTH_CHECKS"] = False
     if is_mysql(config):
         options = dict(config.get("OPTIONS") or {})
         options.update(

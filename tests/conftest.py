@@ -14,6 +14,7 @@ from client import PlatformClient
 from credential.grants import clear_grant_cache
 from credential.keys import key_generate, keyring
 from credential.models import Grant
+from credential.sessions import forget_cached_sessions
 from gateway.models import ServiceRoute
 from gateway.routing import routes
 from tests.support.transport import InProcessTransport
@@ -40,10 +41,12 @@ def _fresh_process_caches():
     keyring.clear()
     clear_grant_cache()
     routes.clear()
+    forget_cached_sessions()
     yield
     keyring.clear()
     clear_grant_cache()
     routes.clear()
+    forget_cached_sessions()
 
 
 @pytest.fixture

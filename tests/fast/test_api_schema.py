@@ -4,10 +4,19 @@ import pytest
 import yaml
 
 pytestmark = pytest.mark.django_db
-SERVICES = (
-    "credential notice directory approval schedule task document message attendance asset "
-    "reservation"
-).split()
+SERVICES = [
+    "credential",
+    "notice",
+    "directory",
+    "approval",
+    "schedule",
+    "task",
+    "document",
+    "message",
+    "attendance",
+    "asset",
+    "reservation",
+]
 
 
 def test_the_schema_is_refused_to_anonymous_and_non_staff_users(client, make_user):

@@ -114,3 +114,17 @@ def test_session_ids_carry_256_bits_and_are_stored_only_as_hashes(connect, boss)
     assert row.id_hash == hash_session_id(session_id)
     assert session_id.encode() not in bytes(row.wrapped_key)
     assert api.session.key not in bytes(row.wrapped_key)
+
+
+def test_a_revocation_made_elsewhere_applies_once_the_process_cache_lapses(
+    connect, boss, settings
+):
+    import time
+
+    settings.CREDENTIAL_SESSION_CACHE_SECONDS = 0.2
+    api = connect(boss)
+    assert api.get("/api/v1/credential/me").status == 200  # now cached in this process
+    # As a revocation replicated from the other node arrives: a row change, no local call.
+    Session.objects.filter(pk=stored(api).pk).update(revoked_at=timezone.now())
+    time.sleep(0.25)
+    assert api.get("/api/v1/credential/me").code == "session_invalid"
