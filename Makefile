@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-fast test-database test-cluster cluster cluster-down audit lint format \
+.PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz audit lint format \
 	check-migrations clean
 
 run: $(RUN_STAMP)
@@ -31,6 +31,10 @@ cluster: system-deps-test $(DEV_STAMP)
 
 cluster-down:
 	deploy/cluster down
+
+# Hostile input at scale: more than 10,000 cases through valid envelopes (tests/fast/fuzz).
+fuzz: $(DEV_STAMP)
+	PLATFORM_FUZZ=1 $(PY) -m pytest tests/fast/fuzz -q
 
 # Known vulnerabilities in the pinned requirements (pip-audit); CI runs it too.
 audit:

@@ -21,6 +21,7 @@ from credential.sessions import SessionError, session_resolve
 from gateway import envelope
 from gateway.problems import Problem
 from gateway.replay import nonce_claim
+from platform_site.api import has_lone_surrogate
 
 logger = logging.getLogger("platform.gateway")
 
@@ -115,6 +116,8 @@ class BadPayload(Exception):
 
 def _query_value(value) -> list[str]:
     items = value if isinstance(value, list) else [value]
+    if not items:
+        raise BadPayload("a query value is a scalar or a non-empty list")
     out = []
     for item in items:
         if isinstance(item, bool):
@@ -132,10 +135,10 @@ def hand_to_view(request, opened: Opened) -> None:
     if request.method in ("GET", "DELETE", "HEAD") and body:
         try:
             params = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise BadPayload("the payload of a GET or DELETE must be a JSON object") from None
-        if not isinstance(params, dict):
-            raise BadPayload("the payload of a GET or DELETE must be a JSON object")
+        if not isinstance(params, dict) or has_lone_surrogate(params):
+            raise BadPayload("the payload of a GET or DELETE must be a JSON object of text")
         query = request.GET.copy()
         for name, value in params.items():
             query.setlist(name, _query_value(value))

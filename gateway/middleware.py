@@ -16,6 +16,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import JsonResponse
 
@@ -81,6 +82,10 @@ class EnvelopeMiddleware:
 
     def _handle(self, request, path):
         try:
+            request.get_host()  # a foreign Host is refused before any crypto work
+        except DisallowedHost:
+            return problem_response(400, "malformed_request")
+        try:
             self._check_rate(self.per_address, request.META.get("REMOTE_ADDR", ""))
             self._check_size(request)
             opened = channel.open_request(request, login=path == LOGIN_PATH, skew_ms=self.skew_ms)
@@ -101,6 +106,8 @@ class EnvelopeMiddleware:
             else:
                 response = channel.as_json_error(self.get_response(request))
         request.outcome = _outcome(response)
+        if request.method == "HEAD":
+            response.content = b""  # HTTP drops a HEAD body: seal what the client gets
         return channel.seal(response, opened)
 
     def process_exception(self, request, exception):

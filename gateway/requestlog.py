@@ -21,6 +21,13 @@ logger = logging.getLogger("platform.request")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _length(value) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
 def _request_id(request) -> str:
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -54,7 +61,7 @@ class RequestLogMiddleware:
             "method": request.method,
             "path": request.path_info[:300],
             "status": response.status_code,
-            "bytes_in": int(request.META.get("CONTENT_LENGTH") or 0),
+            "bytes_in": _length(request.META.get("CONTENT_LENGTH")),
             "bytes_out": 0 if response.streaming else len(response.content),
             "total_ms": round(total * 1000, 3),
             "gateway_ms": round((total - service_seconds) * 1000, 3),

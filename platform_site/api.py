@@ -8,7 +8,7 @@ carries the current object under `current`. An exception may set `platform_code`
 
 from __future__ import annotations
 
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.response import Response
 
@@ -68,3 +68,35 @@ def exception_handler(exc, context):
 
 def _retry_after(response) -> dict:
     return {"Retry-After": response["Retry-After"]} if "Retry-After" in response else {}
+
+
+def has_lone_surrogate(data) -> bool:
+    """JSON may escape half a UTF-16 pair ("\\ud800"), which no UTF-8 text can hold."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, refusing what it lets through as a server error: JSON nested past the
+    interpreter's recursion limit, and text with lone surrogates."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON nested too deeply.") from None
+        if has_lone_surrogate(data):
+            raise exceptions.ParseError("Text must be valid Unicode (a lone surrogate).")
+        return data

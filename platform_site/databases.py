@@ -33,6 +33,7 @@ def node_database(
     sqlite_path: Path,
     conn_max_age: int,
     connect_timeout: int,
+    health_checks: bool = False,
 ) -> dict:
     """Django's DATABASES entry for this node's own database (SQLite when unset)."""
     if config is None:
@@ -43,10 +44,12 @@ def node_database(
         }
     config = dict(config)
     config["CONN_MAX_AGE"] = conn_max_age
-    # No ping before each request: a connection the server dropped fails its first query
-    # with "gone away", which the gateway answers 503 database_unavailable (nothing was
-    # applied, the client sends it again) and Django then replaces the connection.
-    config["CONN_HEALTH_CHECKS"] = False
+    # No ping before each request on the node's own database: a connection the server
+    # dropped fails its first query with "gone away", which the gateway answers 503
+    # database_unavailable (nothing applied, the client sends it again) and Django then
+    # replaces the connection. The peer's connection is pinged (`health_checks`): it
+    # carries home-node writes, whose failure is not retried by clients.
+    config["CONN_HEALTH_CHECKS"] = health_checks
     if is_mysql(config):
         options = dict(config.get("OPTIONS") or {})
         options.update(

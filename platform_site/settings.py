@@ -126,6 +126,7 @@ if PEER_DATABASE is not None:
         sqlite_path=VAR_DIR / "unused-peer.sqlite3",
         conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
         connect_timeout=env_int(ENV, "PEER_DATABASE_CONNECT_TIMEOUT", 1, minimum=1),
+        health_checks=True,
     )
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["replication.routers.HomeNodeRouter"]
@@ -171,7 +172,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["platform_site.api.GatewayAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["platform_site.api.JSONParser"],
     "EXCEPTION_HANDLER": "platform_site.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -234,9 +235,19 @@ SESSION_COOKIE_SECURE = env_bool(ENV, "SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool(ENV, "CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS (docs/DEPLOY.md, TLS): on unless DEBUG. A node whose TLS ends in front of it sees
+# plain HTTP and sets SECURE_SSL_REDIRECT=false; the trial node, local cluster and tests
+# turn both off. Load-balancer checks and monitoring may use plain HTTP inside.
+SECURE_SSL_REDIRECT = env_bool(ENV, "SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int(ENV, "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# HSTS preloading is a decision for the company's domain, not for one node.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOG_LEVEL = env_str(ENV, "LOG_LEVEL", "INFO").upper()
 LOGGING = {

@@ -56,6 +56,8 @@ def _node_environment() -> None:
             "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
             # Tests send many requests from one address and session on purpose; the
             # limits themselves are tested with their own settings.
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
             "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
             "GATEWAY_SESSION_RATE_PER_SECOND": "0",
         }

@@ -86,6 +86,8 @@ class LocalCluster:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
             "DATABASE_CONN_MAX_AGE": "60",
             **self.extra_env,
         }

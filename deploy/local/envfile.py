@@ -16,6 +16,8 @@ LOCAL_SETTINGS = {
     # The trial node serves plain HTTP on loopback, so admin cookies cannot be Secure.
     "SESSION_COOKIE_SECURE": "false",
     "CSRF_COOKIE_SECURE": "false",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_HSTS_SECONDS": "0",
 }
 
 

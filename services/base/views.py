@@ -26,5 +26,5 @@ def get_or_404(queryset, **lookup):
     """One object from `queryset` (already narrowed to what the caller may see), or 404."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
