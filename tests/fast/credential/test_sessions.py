@@ -116,9 +116,7 @@ def test_session_ids_carry_256_bits_and_are_stored_only_as_hashes(connect, boss)
     assert api.session.key not in bytes(row.wrapped_key)
 
 
-def test_a_revocation_made_elsewhere_applies_once_the_process_cache_lapses(
-    connect, boss, settings
-):
+def test_a_revocation_made_elsewhere_applies_once_the_process_cache_lapses(connect, boss, settings):
     import time
 
     settings.CREDENTIAL_SESSION_CACHE_SECONDS = 0.2
