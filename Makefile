@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz audit lint format \
+.PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz bench audit lint format \
 	check-migrations clean
 
 run: $(RUN_STAMP)
@@ -35,6 +35,11 @@ cluster-down:
 # Hostile input at scale: more than 10,000 cases through valid envelopes (tests/fast/fuzz).
 fuzz: $(DEV_STAMP)
 	PLATFORM_FUZZ=1 $(PY) -m pytest tests/fast/fuzz -q
+
+# The gateway against bare Django and DRF token auth, login, propagation, lag, failover;
+# results in bench/results/ (latest.md), within 10 minutes.
+bench: system-deps-test $(DEV_STAMP)
+	$(PY) -m bench.run
 
 # Known vulnerabilities in the pinned requirements (pip-audit); CI runs it too.
 audit:

@@ -35,6 +35,7 @@ class Breaker:
     consecutive: int = 0
     probing: bool = False
     outcomes: deque = field(default_factory=deque)  # (monotonic time, failed)
+    failures: int = 0  # failed outcomes in the window, kept so no request sums it
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def allow(self, params: BreakerParams, now: float | None = None) -> tuple[bool, int]:
@@ -59,8 +60,9 @@ class Breaker:
                 return
             self.consecutive = self.consecutive + 1 if failed else 0
             self.outcomes.append((now, failed))
+            self.failures += failed
             while self.outcomes and self.outcomes[0][0] < now - params.window_seconds:
-                self.outcomes.popleft()
+                self.failures -= self.outcomes.popleft()[1]
             if self.state == CLOSED and self._should_open(params):
                 self._open(now)
 
@@ -68,15 +70,14 @@ class Breaker:
         if self.consecutive >= params.consecutive_failures:
             return True
         total = len(self.outcomes)
-        failures = sum(1 for _, failed in self.outcomes if failed)
-        return total >= params.min_requests and failures / total >= params.error_rate
+        return total >= params.min_requests and self.failures / total >= params.error_rate
 
     def _settle_probe(self, failed: bool, now: float) -> None:
         self.probing = False
         if failed:
             self._open(now)
         else:
-            self.state, self.consecutive = CLOSED, 0
+            self.state, self.consecutive, self.failures = CLOSED, 0, 0
             self.outcomes.clear()
 
     def _open(self, now: float) -> None:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from gateway.models import SeenNonce
@@ -29,8 +29,22 @@ def key_scope(key: bytes) -> str:
     return hashlib.sha256(b"platform/nonce-scope/" + key).hexdigest()[:32]
 
 
+DEADLOCK = 1213
+
+
 def nonce_claim(*, key: bytes, nonce_b64: str) -> bool:
     """Record the nonce; False when it was seen before (here, or on a peer once replicated)."""
+    try:
+        return _claim(key, nonce_b64)
+    except OperationalError as exc:
+        # Two claims of one nonce can deadlock on the unique key; the survivor's row
+        # decides, so one more try gives the true answer.
+        if not exc.args or exc.args[0] != DEADLOCK or connection.in_atomic_block:
+            raise
+        return _claim(key, nonce_b64)
+
+
+def _claim(key: bytes, nonce_b64: str) -> bool:
     scope = key_scope(key)
     seen_at = connection.ops.adapt_datetimefield_value(timezone.now())
     params = [scope, nonce_b64, settings.PLATFORM_NODE_INDEX, seen_at, scope, nonce_b64]
