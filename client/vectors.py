@@ -5,7 +5,7 @@
 regenerates the committed file byte for byte. Every symmetric input (key, nonces,
 timestamp, session id) is derived from fixed labels. RSA-OAEP is randomised and an
 RSA key cannot be derived from a seed, so the test-only RSA key and one OAEP
-ciphertext were generated once and are kept in `client/vector_key.py`; the file
+ciphertext were generated once and are kept in `client/test_vector_key.py`; the file
 would only change if that module changed. (They cannot be read back from the JSON
 file itself: the shell truncates it before the generator runs.)
 
@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from client import crypto
-from client.vector_key import SESSION_KEY_CIPHERTEXT_B64, TEST_ONLY_PRIVATE_KEY_PEM
+from client.test_vector_key import SESSION_KEY_CIPHERTEXT_B64, TEST_ONLY_PRIVATE_KEY_PEM
 
 TIMESTAMP_MS = 1767225600000  # 2026-01-01T00:00:00Z
 TEST_KEY_ID = "test-only-2026"

@@ -13,8 +13,8 @@ import os
 
 from cryptography.hazmat.primitives import serialization
 
+from client.test_vector_key import TEST_ONLY_PRIVATE_KEY_PEM
 from client.transport import RawResponse
-from client.vector_key import TEST_ONLY_PRIVATE_KEY_PEM
 from gateway import envelope
 
 T0_MS = 1_767_225_600_000

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from client import crypto as client_crypto
 from client.errors import ProtocolError
-from client.vector_key import TEST_ONLY_PRIVATE_KEY_PEM
+from client.test_vector_key import TEST_ONLY_PRIVATE_KEY_PEM
 from gateway import envelope
 
 KEY = bytes(range(32))

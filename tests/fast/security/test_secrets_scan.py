@@ -270,7 +270,7 @@ def _rows(model) -> bytes:
 # The committed files ---------------------------------------------------------------------
 
 # The published, test-only key of docs/protocol-test-vectors.json (see docs/PROTOCOL.md).
-PUBLISHED_TEST_KEY_FILES = {"docs/protocol-test-vectors.json", "client/vector_key.py"}
+PUBLISHED_TEST_KEY_FILES = {"docs/protocol-test-vectors.json", "client/test_vector_key.py"}
 PRIVATE_KEY_PEM = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*[A-Za-z0-9+/]{40}")
 ENV_SECRET_LINE = re.compile(
     rb"^\s*(?:export\s+)?(?:SECRET_KEY|PLATFORM_MASTER_KEY)=['\"]?[^'\"\s$<{#]", re.MULTILINE
@@ -309,4 +309,4 @@ def test_the_published_test_key_is_the_only_key_and_is_marked_test_only():
     vectors = json.loads((ROOT / "docs/protocol-test-vectors.json").read_text())
     flat = json.dumps(vectors)
     assert "test_only_private_key_pem" in flat
-    assert "TEST ONLY" in (ROOT / "client/vector_key.py").read_text().upper().replace("-", " ")
+    assert "TEST ONLY" in (ROOT / "client/test_vector_key.py").read_text().upper().replace("-", " ")
