@@ -42,6 +42,9 @@ def exception_handler(exc, context):
     # Imported here: rest_framework.views loads the authentication class above.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, OverflowError):
+        # An integer past the database's range in a filter or id (SQLite raises it).
+        return Response({"code": "invalid", "detail": "A number is out of range."}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: the gateway logs it and answers 500 with an id

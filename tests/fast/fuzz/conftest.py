@@ -34,6 +34,7 @@ from django.db.models import Count, Max, Sum
 
 from client import crypto
 from client.errors import ProtocolError
+from credential.sessions import forget_cached_sessions
 from gateway.routing import routes
 from tests.fast.fuzz.strategies import PROFILE
 from tests.support import wire
@@ -163,9 +164,12 @@ class Probe:
         """One Hypothesis example: whatever it writes is rolled back when it ends.
 
         Circuit breakers start closed, so one example's 5xx does not turn the next ones
-        into 503s. A recorded finding ends the example quietly; the test reports it.
+        into 503s, and no session stays cached from rows the last rollback undid (in
+        production a committed revocation is never rolled back under the cache). A
+        recorded finding ends the example quietly; the test reports it.
         """
         routes.breakers.clear()
+        forget_cached_sessions()
         try:
             with transaction.atomic():
                 yield

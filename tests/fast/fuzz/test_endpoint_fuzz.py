@@ -385,3 +385,12 @@ def test_regression_a_lone_surrogate_in_a_choice_is_a_400(raw_api, path, field):
     lone surrogate (UnicodeEncodeError): 500. Any choice, in a query or a body."""
     raw, request = _send(raw_api, "GET", path, b'{"%s": "\\ud800"}' % field.encode())
     assert raw.status == 400, wire.open_sealed(raw, request)
+
+
+def test_regression_an_integer_past_64_bits_in_a_list_filter_is_a_400(raw_api):
+    """Found by `make fuzz`: GET directory/people/ with department=2**70 raised
+    OverflowError from SQLite while counting the page."""
+    raw, request = _send(
+        raw_api, "GET", "/api/v1/directory/people/", b'{"department": 1180591620717411303424}'
+    )
+    assert raw.status == 400, wire.open_sealed(raw, request)
