@@ -297,7 +297,13 @@ def test_hostile_bodies_are_refused_or_answered_sealed(probe, channel):
         if replay:
             again = probe.send(transport, request, plaintext=plaintext)
             _plain_refusal(again)
-            assert json.loads(again.body)["code"] == "replayed_nonce"
+            # A replayed logout meets the session it ended before its nonce is looked at.
+            refused = (
+                {"replayed_nonce", "session_invalid"}
+                if "logout" in target[1]
+                else {"replayed_nonce"}
+            )
+            assert json.loads(again.body)["code"] in refused
 
 
 def test_hostile_logins_are_refused_never_crash(probe, channel, server_key):
