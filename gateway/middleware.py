@@ -206,6 +206,7 @@ class RoutingMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.reported: set[str] = set()
 
     def __call__(self, request):
         path = request.path_info
@@ -219,6 +220,7 @@ class RoutingMiddleware:
         if refusal is not None:
             return refusal
         breaker = routes.breaker(route.code)
+        state_before = breaker.state
         allowed, retry_after = breaker.allow(route.breaker)
         if not allowed:
             return _answer(503, {"code": "service_unavailable"}, retry_after=retry_after)
@@ -230,7 +232,11 @@ class RoutingMiddleware:
         response = self.get_response(request)
         request.service_seconds = time.perf_counter() - start
         breaker.record(response.status_code >= 500, route.breaker)
-        metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
+        # The gauge is written when this worker first serves the service and on every
+        # change of state, not on each request (in multiprocess mode it is a file write).
+        if breaker.state != state_before or route.code not in self.reported:
+            metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
+            self.reported.add(route.code)
         return response
 
     def _refusal(self, request, route):

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
+from replication.setup import gtid_positions
 from replication.status import read_replica
 
 
@@ -90,15 +91,6 @@ class CaughtUpWithPeer(HealthCheck):
             raise ServiceUnavailable(f"catching up with the peer ({behind} transactions behind)")
 
 
-def _gtid_seq(text: str, domain: int) -> int:
-    best = 0
-    for part in filter(None, (text or "").split(",")):
-        d, _server, seq = part.strip().split("-")
-        if int(d) == domain:
-            best = max(best, int(seq))
-    return best
-
-
 def _global(alias: str, name: str):
     with connections[alias].cursor() as cursor:
         cursor.execute(f"SELECT @@global.{name}")
@@ -111,8 +103,8 @@ def transactions_behind() -> int | None:
     if not replica.healthy:
         return None
     domain = int(_global("peer", "gtid_domain_id"))
-    written = _gtid_seq(_global("peer", "gtid_binlog_pos"), domain)
-    applied = _gtid_seq(_global("default", "gtid_slave_pos"), domain)
+    written = gtid_positions(_global("peer", "gtid_binlog_pos")).get(domain, 0)
+    applied = gtid_positions(_global("default", "gtid_slave_pos")).get(domain, 0)
     return max(0, written - applied)
 
 

@@ -1,4 +1,4 @@
-"""The statements that make one server replicate from its peer (no Django here).
+"""Replication setup statements and GTID positions, with no Django imports.
 
 Used by `manage.py replication_setup` on real hosts and by deploy/local/pair.py, so
 the local pair is configured exactly as production is.
@@ -25,3 +25,12 @@ def change_master_statements(
         f"MASTER_USE_GTID={gtid_mode}, MASTER_CONNECT_RETRY=1",
         "START SLAVE",
     ]
+
+
+def gtid_positions(text: str | None) -> dict[int, int]:
+    """A GTID position list ("1-1-42,2-2-17") as the highest sequence per domain."""
+    positions: dict[int, int] = {}
+    for part in filter(None, (text or "").split(",")):
+        domain, _server, seq = part.strip().split("-")
+        positions[int(domain)] = max(positions.get(int(domain), 0), int(seq))
+    return positions

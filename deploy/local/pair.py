@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.mariadb import MariaDBInstance
-from replication.setup import change_master_statements
+from replication.setup import change_master_statements, gtid_positions
 
 DEFAULT_PORTS = (33061, 33062)
 REPL_USER = "repl"
@@ -128,17 +128,9 @@ def replica_configured(node: MariaDBInstance) -> bool:
     return bool(replica_status(node).get("Master_Host"))
 
 
-def _gtid_set(text: str) -> dict[int, int]:
-    positions = {}
-    for part in filter(None, (text or "").split(",")):
-        domain, _server, seq = part.strip().split("-")
-        positions[int(domain)] = max(positions.get(int(domain), 0), int(seq))
-    return positions
-
-
 def caught_up(node: MariaDBInstance, peer: MariaDBInstance) -> bool:
     """Has `node` applied every transaction `peer` wrote in its own domain?"""
     domain = peer.gtid_domain_id or peer.node_index
-    written = _gtid_set(peer.execute("SELECT @@global.gtid_binlog_pos")[0][0]).get(domain, 0)
-    applied = _gtid_set(node.execute("SELECT @@global.gtid_slave_pos")[0][0]).get(domain, 0)
+    written = gtid_positions(peer.execute("SELECT @@global.gtid_binlog_pos")[0][0]).get(domain, 0)
+    applied = gtid_positions(node.execute("SELECT @@global.gtid_slave_pos")[0][0]).get(domain, 0)
     return applied >= written
