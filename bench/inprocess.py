@@ -2,7 +2,7 @@
 
 `seed` makes what the scenarios need; `login_parts` times the pieces of a login with the
 very functions the server calls: the RSA unwrap of the session key
-(gateway.envelope.unwrap_session_key), the password check with the project's hasher
+(core.crypto.envelope.unwrap_session_key), the password check with the project's hasher
 (django.contrib.auth.hashers.check_password, first of PASSWORD_HASHERS: Argon2id
 m=19 MiB t=2 p=1, credential/hashers.py) and credential.login.login (lockout check,
 authenticate, attempt record, session insert, audit, grants); its database part is
@@ -62,10 +62,10 @@ def login_parts(*, username: str, password: str, n: int) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import check_password, get_hasher
 
+    from core.crypto.envelope import unwrap_session_key
     from credential.keys import keyring
     from credential.login import login
     from credential.models import ServerKey
-    from gateway.envelope import unwrap_session_key
 
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     kid = ServerKey.objects.get(is_primary=True).kid
@@ -85,8 +85,8 @@ def login_parts(*, username: str, password: str, n: int) -> None:
             username=username, password=password, client={}, address="127.0.0.1", key=key
         )
         t3 = time.perf_counter_ns()
-        if outcome.status != 200:
-            raise RuntimeError(f"login answered {outcome.status}")
+        if outcome.error is not None:
+            raise RuntimeError(f"login answered {outcome.error}")
         parts["rsa_unwrap"].append(t1 - t0)
         parts["password_hash"].append(t2 - t1)
         parts["login_call"].append(t3 - t2)

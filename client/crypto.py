@@ -1,6 +1,6 @@
 """Client-side envelope cryptography, written from the protocol description alone.
 
-It deliberately shares no code with the server (`gateway.envelope`), so that the two
+It deliberately shares no code with the server (`core.crypto.envelope`), so that the two
 implementations check each other against docs/protocol-test-vectors.json.
 """
 

@@ -10,7 +10,7 @@ would only change if that module changed. (They cannot be read back from the JSO
 file itself: the shell truncates it before the generator runs.)
 
 The vectors are computed with the client's own crypto; tests check that the server's
-`gateway.envelope` agrees with every one of them.
+`core.crypto.envelope` agrees with every one of them.
 """
 
 from __future__ import annotations

@@ -15,25 +15,14 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from core.activeactive import versioned_save
+from core.admin import ReadOnlyAdminMixin
 from credential.models import AuditEvent, Grant, LoginAttempt, ServerKey, Session
 from credential.sessions import session_revoke, sessions_revoke_for_user
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; nobody adds, changes or deletes."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ServerKey)
-class ServerKeyAdmin(ReadOnlyAdmin):
+class ServerKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["kid", "is_primary", "short_fingerprint", "created_at", "retires_at"]
     list_display += ["accepted_now"]
     # An explicit list, so the wrapped private key can never appear on the page.
@@ -119,7 +108,7 @@ class SessionAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return False  # a session ends by revocation; credential_prune deletes ended rows
+        return False  # a session ends by revocation; platform_prune deletes ended rows
 
     @admin.display(description="active", boolean=True)
     def active(self, session: Session) -> bool:
@@ -152,7 +141,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 class GrantForm(forms.ModelForm):
-    """Optimistic concurrency (ARCHITECTURE.md, rule 3): a grant changed by someone else
+    """Optimistic concurrency (docs/ARCHITECTURE.md, data rules): a grant changed by someone else
     since this page was loaded is not overwritten; the editor reloads and retries."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -183,8 +172,8 @@ class GrantForm(forms.ModelForm):
 
 class GrantFormSet(BaseInlineFormSet):
     def save_existing(self, form, obj, commit=True):
-        form.instance.version += 1  # only changed forms are saved
-        return super().save_existing(form, obj, commit=commit)
+        # Only changed forms are saved; each saves as the grant's next version.
+        return versioned_save(form.save(commit=False)) if commit else form.save(commit=False)
 
 
 class GrantInline(admin.TabularInline):
@@ -209,12 +198,13 @@ class GrantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+            versioned_save(obj)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(ReadOnlyAdmin):
+class LoginAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "username", "client_address", "succeeded", "node_index"]
     list_filter = ["succeeded", "node_index"]
     search_fields = ["username"]
@@ -222,7 +212,7 @@ class LoginAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "kind", "username", "client_address", "session_ref", "node"]
     list_filter = ["kind", "node"]
     search_fields = ["username"]

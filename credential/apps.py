@@ -1,6 +1,32 @@
-from django.apps import AppConfig
+from core.conflict_policy import ConflictPolicy
+from core.registry import ServiceConfig
 
 
-class CredentialConfig(AppConfig):
+class CredentialConfig(ServiceConfig):
+    """The credential service: login, sessions, users, groups, grants, keys, audit.
+
+    Users, groups, grants, server keys and the routing table are home-node writes (their
+    UNIQUE keys and the admins' edits must not race between nodes); sessions, login
+    attempts, audit events and request records are conflict-free local writes.
+    """
+
     name = "credential"
     verbose_name = "Credential"
+    code = "credential"
+    display_name = "Credential"
+    conflict_policy = ConflictPolicy.HOME_NODE
+    policy_notes = "users, groups, grants, keys and routes on the home node; sessions local"
+    business = False
+    requires_grant = False  # login comes before any grant
+    may_switch_off = False  # switching it off would lock everyone out
+    public_paths = ("public-key",)
+    home_node_models = (
+        "auth.*",
+        "credential.serverkey",
+        "credential.grant",
+        "gateway.serviceroute",
+        "gateway.routechange",
+        "replication.servicehome",
+        "replication.homechange",
+    )
+    examples = None

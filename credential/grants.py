@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 
+from core import registry
 from credential.models import ACTIONS, Grant
 
 _cache: dict[int, tuple[float, dict[str, frozenset[str]]]] = {}
@@ -40,12 +41,8 @@ def clear_grant_cache() -> None:
 
 
 def known_service_codes() -> list[str]:
-    """Every service code a grant can name: the routing table's, else the grants'."""
-    from django.apps import apps
-
-    if apps.is_installed("gateway") and hasattr(apps.get_app_config("gateway"), "service_codes"):
-        return apps.get_app_config("gateway").service_codes()
-    return sorted(set(Grant.objects.values_list("service", flat=True)))
+    """Every service code a grant can name: the registry's services that need a grant."""
+    return sorted(config.code for config in registry.services() if config.requires_grant)
 
 
 def grants_payload(user) -> dict[str, list[str]]:

@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from core.activeactive import versioned_save, write_transaction
+from core.crypto import atrest, envelope
 from credential.audit import Kind, audit
 from credential.models import ServerKey
-from gateway import envelope
-from platform_site.activeactive import write_transaction
 
 
 def _context(kid: str) -> bytes:
@@ -35,15 +35,14 @@ def key_generate(*, primary: bool, private_key=None) -> ServerKey:
         if primary:
             for old in ServerKey.objects.select_for_update().filter(is_primary=True):
                 old.is_primary = False
-                old.version += 1
-                old.save()
+                versioned_save(old, fields=["is_primary"])
         key = ServerKey.objects.create(
             kid=kid,
             public_key_pem=envelope.public_key_pem(private),
             fingerprint_sha256=envelope.fingerprint_sha256(private.public_key()),
-            wrapped_private_key=envelope.wrap(
+            wrapped_private_key=atrest.wrap(
                 settings.PLATFORM_MASTER_KEY,
-                envelope.private_key_to_der(private),
+                atrest.private_key_to_der(private),
                 context=_context(kid),
             ),
             is_primary=primary,
@@ -63,8 +62,7 @@ def key_rotate(*, overlap: timedelta) -> tuple[ServerKey, list[ServerKey]]:
         for old in previous:
             old.refresh_from_db()
             old.retires_at = retires_at
-            old.version += 1
-            old.save()
+            versioned_save(old, fields=["retires_at"])
     for old in previous:
         audit(Kind.KEY_CHANGED, action="rotate_out", kid=old.kid, retires_at=retires_at.isoformat())
     return new, previous
@@ -77,8 +75,7 @@ def key_retire(*, kid: str) -> ServerKey:
         if key.is_primary:
             raise ValueError("the primary key cannot be retired; rotate first")
         key.retires_at = timezone.now()
-        key.version += 1
-        key.save()
+        versioned_save(key, fields=["retires_at"])
     audit(Kind.KEY_CHANGED, action="retire", kid=kid)
     return key
 
@@ -135,10 +132,10 @@ class KeyRing:
         cache_key = (kid, key.version)
         private = self._private.get(cache_key)
         if private is None:
-            der = envelope.unwrap(
+            der = atrest.unwrap(
                 settings.PLATFORM_MASTER_KEY, bytes(key.wrapped_private_key), context=_context(kid)
             )
-            private = envelope.private_key_from_der(der)
+            private = atrest.private_key_from_der(der)
             self._private[cache_key] = private
         return private
 

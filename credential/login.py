@@ -12,18 +12,22 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import authenticate
 
+from core.errors import ErrorCode
 from credential.audit import Kind, audit
 from credential.grants import grants_payload
 from credential.lockout import attempt_record, lockout_check
+from credential.metrics import LOGINS
 from credential.sessions import session_create
-from gateway.metrics import LOGINS
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    status: int
-    body: dict
+    """A session (`body` is the login answer) or a refusal (`error`, maybe `retry_after`)."""
+
+    body: dict | None = None
     session: object = None
+    error: ErrorCode | None = None
+    retry_after: int | None = None
 
 
 def user_payload(user) -> dict:
@@ -54,16 +58,14 @@ def login(
     if lock is not None:
         LOGINS.labels("locked_out").inc()
         audit(Kind.LOGIN_LOCKED, username=username, address=address, scope=lock.reason)
-        return LoginOutcome(
-            429, {"code": "locked_out", "retry_after_seconds": lock.retry_after_seconds}
-        )
+        return LoginOutcome(error=ErrorCode.LOCKED_OUT, retry_after=lock.retry_after_seconds)
     user = authenticate(None, username=username, password=password)
     attempt_record(username=username, address=address, succeeded=user is not None)
     if user is None:
         LOGINS.labels("invalid_credentials").inc()
         audit(Kind.LOGIN_FAILED, username=username, address=address)
-        return LoginOutcome(401, {"code": "invalid_credentials"})
+        return LoginOutcome(error=ErrorCode.INVALID_CREDENTIALS)
     LOGINS.labels("ok").inc()
     session, session_id = session_create(user=user, key=key, client=client, address=address)
     audit(Kind.LOGIN_OK, user=user, address=address, session=session, client=client)
-    return LoginOutcome(200, session_payload(session, session_id, user), session)
+    return LoginOutcome(body=session_payload(session, session_id, user), session=session)

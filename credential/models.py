@@ -1,6 +1,6 @@
 """Credential data: server keys, sessions, grants, login attempts and the audit trail.
 
-Active-active (ARCHITECTURE.md): keys, grants and users are home-node writes; sessions
+Active-active (docs/ARCHITECTURE.md): keys, grants and users are home-node writes; sessions
 have random UUID keys and only ever move forward (touched, revoked); login attempts and
 audit events are append-only. No UNIQUE constraint here can race between nodes.
 """
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from platform_site.activeactive import VersionedModel, this_node_index
+from core.activeactive import VersionedModel, this_node_index
 
 ACTIONS = ("read", "write", "admin")
 

@@ -19,13 +19,13 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.activeactive import versioned_save, write_transaction
+from core.crypto import atrest
 from credential.audit import Kind, audit
 from credential.models import Session
-from gateway import envelope
 
 
 class SessionError(Exception):
@@ -60,7 +60,7 @@ def session_create(*, user, key: bytes, client: dict, address: str | None) -> tu
     session = Session.objects.create(
         id_hash=id_hash,
         user=user,
-        wrapped_key=envelope.wrap(settings.PLATFORM_MASTER_KEY, key, context=_context(id_hash)),
+        wrapped_key=atrest.wrap(settings.PLATFORM_MASTER_KEY, key, context=_context(id_hash)),
         expires_at=now + timedelta(seconds=settings.CREDENTIAL_SESSION_LIFETIME_SECONDS),
         idle_timeout_seconds=settings.CREDENTIAL_SESSION_IDLE_SECONDS,
         last_seen_at=now,
@@ -80,7 +80,7 @@ def _load(id_hash: str) -> tuple[Session, bytes]:
     if not matches:
         raise SessionInvalid
     session = matches[0]
-    key = envelope.unwrap(
+    key = atrest.unwrap(
         settings.PLATFORM_MASTER_KEY, bytes(session.wrapped_key), context=_context(id_hash)
     )
     return session, key
@@ -122,14 +122,13 @@ def _touch(session: Session, now) -> None:
 
 def session_revoke(session: Session, *, reason: str, by=None) -> bool:
     """End a session; returns False when it had already ended."""
-    with transaction.atomic():
+    with write_transaction(Session):
         row = Session.objects.select_for_update().get(pk=session.pk)
         if row.revoked_at is not None:
             return False
         row.revoked_at = timezone.now()
         row.revoked_reason = reason[:40]
-        row.version += 1
-        row.save(update_fields=["revoked_at", "revoked_reason", "version"])
+        versioned_save(row, fields=["revoked_at", "revoked_reason"])
     session.revoked_at, session.revoked_reason = row.revoked_at, row.revoked_reason
     _cache.pop(session.id_hash, None)
     kind = Kind.LOGOUT if reason == "logout" else Kind.REVOKE

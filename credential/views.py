@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.drf import error_response
 from credential.grants import grants_payload
 from credential.keys import keyring
 from credential.login import login, user_payload
@@ -60,7 +61,9 @@ class LoginView(APIView):
             address=request.META.get("REMOTE_ADDR"),
             key=request.envelope.key,
         )
-        return Response(outcome.body, status=outcome.status)
+        if outcome.error is not None:
+            return error_response(outcome.error, retry_after_seconds=outcome.retry_after)
+        return Response(outcome.body)
 
 
 class LogoutView(APIView):

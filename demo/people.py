@@ -7,22 +7,11 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core import registry
 from credential.models import Grant
 
 ALL = ("read", "write", "admin")
 RW = ("read", "write")
-SERVICES = (
-    "notice",
-    "directory",
-    "approval",
-    "schedule",
-    "task",
-    "document",
-    "message",
-    "attendance",
-    "asset",
-    "reservation",
-)
 
 # username → (first name, last name, title, groups)
 STAFF = {
@@ -34,24 +23,27 @@ STAFF = {
     "noah.schmidt": ("Noah", "Schmidt", "Account Executive", ["staff", "sales"]),
 }
 
-# group → {service: actions}; everyone in "staff" reads and writes every service.
-GROUP_GRANTS = {
-    "staff": {code: RW for code in SERVICES},
-    "hr": {"attendance": ALL, "directory": ALL, "notice": ALL},
-    "managers": {"approval": ALL, "notice": ALL},
-    "it": {"asset": ALL, "reservation": ALL},
-}
+
+def group_grants() -> dict[str, dict[str, tuple[str, ...]]]:
+    """group → {service: actions}; everyone in "staff" reads and writes every service."""
+    return {
+        "staff": {code: RW for code in registry.business_codes()},
+        "hr": {"attendance": ALL, "directory": ALL, "notice": ALL},
+        "managers": {"approval": ALL, "notice": ALL},
+        "it": {"asset": ALL, "reservation": ALL},
+    }
 
 
 def create_people(*, password: str | None = None) -> tuple[dict, str]:
     """Groups with grants, the staff, and a demo superuser; returns (people, password)."""
     password = password or secrets.token_urlsafe(12)
     User = get_user_model()
+    grants_by_group = group_grants()
     groups = {
         name: Group.objects.get_or_create(name=name)[0]
-        for name in {g for *_, gs in STAFF.values() for g in gs} | set(GROUP_GRANTS)
+        for name in {g for *_, gs in STAFF.values() for g in gs} | set(grants_by_group)
     }
-    for name, grants in GROUP_GRANTS.items():
+    for name, grants in grants_by_group.items():
         for code, actions in grants.items():
             Grant.objects.create(
                 service=code,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from core import registry
 from gateway import history
 from gateway.metrics import breaker_states
 from gateway.models import RouteChange, ServiceRoute
+from replication.homes import homes
 
 
 class ServiceRouteForm(forms.ModelForm):
@@ -29,11 +30,9 @@ class ServiceRouteForm(forms.ModelForm):
 
 
 def conflict_policy(route: ServiceRoute) -> str:
-    """The policy the service itself declares (its app config), shown read-only."""
-    if route.code == "credential":
-        return "home-node"
-    config = apps.get_containing_app_config(route.target)
-    return str(getattr(config, "conflict_policy", "—"))
+    """The policy the service itself declares (core.registry), shown read-only."""
+    config = registry.service(route.code)
+    return str(config.conflict_policy) if config else "—"
 
 
 @admin.register(ServiceRoute)
@@ -46,20 +45,34 @@ class ServiceRouteAdmin(admin.ModelAdmin):
         "maintenance",
         "policy",
         "breakers",
-        "home_node",
+        "home",
         "statement_timeout_ms",
         "version",
         "updated_at",
     )
     list_editable = ("enabled", "maintenance")
-    list_filter = ("enabled", "maintenance", "home_node")
+    list_filter = ("enabled", "maintenance")
     search_fields = ("code", "display_name", "target")
-    readonly_fields = ("policy", "breakers", "version", "created_at", "updated_at", "origin_node")
+    readonly_fields = (
+        "policy",
+        "home",
+        "breakers",
+        "version",
+        "created_at",
+        "updated_at",
+        "origin_node",
+    )
     actions = ["enable", "disable", "maintenance_on", "maintenance_off"]
 
     @admin.display(description="conflict policy")
     def policy(self, route):
         return conflict_policy(route)
+
+    @admin.display(description="home node")
+    def home(self, route):
+        """Where the service's home-node writes go (changed by `manage.py move_home`)."""
+        config = registry.service(route.code)
+        return homes.home_node(route.code) if config and config.has_home else "—"
 
     @admin.display(description="circuit breakers (worker: state)")
     def breakers(self, route):

@@ -1,12 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class GatewayConfig(AppConfig):
     name = "gateway"
     verbose_name = "Gateway"
 
-    def service_codes(self) -> list[str]:
-        """Codes of the routed services that grants apply to (for superusers' grant maps)."""
-        from gateway.routing import routes
+    def ready(self) -> None:
+        from gateway.seed import seed_routes
 
-        return [route.code for route in routes.all() if route.requires_grant]
+        post_migrate.connect(seed_routes, sender=self, dispatch_uid="gateway.seed_routes")

@@ -13,15 +13,16 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils.encoding import escape_uri_path
 
+from core.crypto import envelope
+from core.drf import has_lone_surrogate
+from core.errors import PROBLEM_TYPE, ErrorCode
 from credential.keys import keyring
 from credential.sessions import SessionError, session_resolve
-from gateway import envelope
-from gateway.problems import Problem
+from gateway.problems import Problem, error_response
 from gateway.replay import nonce_claim
-from platform_site.api import has_lone_surrogate
 
 logger = logging.getLogger("platform.gateway")
 
@@ -49,7 +50,7 @@ def wire_path(request) -> str:
 
 def _check_skew(timestamp_ms: int, skew_ms: int) -> None:
     if abs(time.time() * 1000 - timestamp_ms) > skew_ms:
-        raise Problem(401, "stale_timestamp", log=f"timestamp off by more than {skew_ms} ms")
+        raise Problem(ErrorCode.STALE_TIMESTAMP, log=f"timestamp off by more than {skew_ms} ms")
 
 
 def _login_key(meta: dict, timestamp_ms: int, skew_ms: int) -> bytes:
@@ -58,24 +59,24 @@ def _login_key(meta: dict, timestamp_ms: int, skew_ms: int) -> bytes:
         meta.get("HTTP_X_ENCRYPTED_KEY"), size=RSA_CIPHERTEXT_SIZE, name="X-Encrypted-Key"
     )
     if not kid or len(kid) > 64:
-        raise Problem(400, "malformed_request", log="X-Key-Id missing or too long")
+        raise Problem(ErrorCode.MALFORMED_REQUEST, log="X-Key-Id missing or too long")
     private = keyring.private_key(kid)
     if private is None:
-        raise Problem(400, "unknown_key", log="X-Key-Id names no accepted key")
+        raise Problem(ErrorCode.UNKNOWN_KEY, log="X-Key-Id names no accepted key")
     _check_skew(timestamp_ms, skew_ms)  # before the RSA work, which costs the most
     return envelope.unwrap_session_key(private, encrypted_key)
 
 
 def _session_key(session_id: str, timestamp_ms: int, skew_ms: int):
     if not session_id:
-        raise Problem(401, "session_required")
+        raise Problem(ErrorCode.SESSION_REQUIRED)
     if len(session_id) > MAX_SESSION_ID_LENGTH or not session_id.isascii():
-        raise Problem(401, "session_invalid", log="malformed session id")
+        raise Problem(ErrorCode.SESSION_INVALID, log="malformed session id")
     _check_skew(timestamp_ms, skew_ms)
     try:
         return session_resolve(session_id)
     except SessionError as exc:
-        raise Problem(401, exc.code, log="session lookup failed") from None
+        raise Problem(ErrorCode(exc.code), log="session lookup failed") from None
 
 
 def open_request(request, *, login: bool, skew_ms: int) -> Opened:
@@ -90,7 +91,7 @@ def open_request(request, *, login: bool, skew_ms: int) -> Opened:
     session = None
     if login:
         if session_id:
-            raise Problem(400, "malformed_request", log="login carries X-Session-Id")
+            raise Problem(ErrorCode.MALFORMED_REQUEST, log="login carries X-Session-Id")
         key = _login_key(meta, timestamp_ms, skew_ms)
     else:
         session, key = _session_key(session_id, timestamp_ms, skew_ms)
@@ -106,7 +107,7 @@ def open_request(request, *, login: bool, skew_ms: int) -> Opened:
         key=key, nonce=nonce, ciphertext=request.body, tag=tag, aad=aad
     )
     if not nonce_claim(key=key, nonce_b64=nonce_b64):
-        raise Problem(401, "replayed_nonce", log="nonce seen before with this key")
+        raise Problem(ErrorCode.REPLAYED_NONCE, log="nonce seen before with this key")
     return Opened(key=key, nonce_b64=nonce_b64, plaintext=plaintext, session=session)
 
 
@@ -153,18 +154,22 @@ def hand_to_view(request, opened: Opened) -> None:
     request._dont_enforce_csrf_checks = True  # authenticated by the envelope, no cookies
 
 
-ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+ERROR_CODES = {
+    400: ErrorCode.INVALID,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+}
 
 
 def as_json_error(response: HttpResponse) -> HttpResponse:
-    """Django's own error pages are HTML; the client gets the same JSON shape as services."""
+    """Django's own error pages are HTML; the client gets the one error body instead."""
     content_type = response.get("Content-Type", "")
-    if response.status_code < 400 or content_type.startswith("application/json"):
+    if response.status_code < 400 or content_type.startswith(("application/json", PROBLEM_TYPE)):
         return response
-    code = ERROR_CODES.get(
-        response.status_code, "server_error" if response.status_code >= 500 else "error"
-    )
-    replacement = JsonResponse({"code": code}, status=response.status_code)
+    code = ERROR_CODES.get(response.status_code, ErrorCode.SERVER_ERROR)
+    replacement = error_response(code)
+    replacement.status_code = response.status_code
     for name in CLEAR_HEADERS:
         if name in response:
             replacement[name] = response[name]

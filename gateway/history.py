@@ -7,8 +7,10 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core import registry
+from core.activeactive import versioned_save, write_transaction
 from gateway.models import RouteChange, ServiceRoute
-from platform_site.activeactive import write_transaction
+from gateway.routing import target_problem
 
 EDITABLE = (
     "display_name",
@@ -18,7 +20,6 @@ EDITABLE = (
     "maintenance_message",
     "maintenance_retry_after_seconds",
     "requires_grant",
-    "home_node",
     "statement_timeout_ms",
     "breaker_consecutive_failures",
     "breaker_error_rate",
@@ -26,8 +27,6 @@ EDITABLE = (
     "breaker_min_requests",
     "breaker_open_seconds",
 )
-# The credential service carries login itself: switching it off would lock everyone out.
-ALWAYS_ON = frozenset({"credential"})
 
 
 class RouteRefused(ValueError):
@@ -43,12 +42,11 @@ def route_snapshot(route: ServiceRoute) -> dict:
 
 
 def route_check(route: ServiceRoute) -> None:
-    from gateway.routing import target_problem
-
     problem = target_problem(route.target)
     if problem:
         raise RouteRefused(problem)
-    if route.code in ALWAYS_ON and (not route.enabled or route.maintenance):
+    config = registry.service(route.code)
+    if config and not config.may_switch_off and (not route.enabled or route.maintenance):
         raise RouteRefused(f"the {route.code} service cannot be disabled or put in maintenance")
 
 
@@ -59,8 +57,9 @@ def route_save(
     route_check(route)
     with write_transaction(ServiceRoute):
         if route.pk:
-            route.version += 1
-        route.save()
+            versioned_save(route)
+        else:
+            route.save()
         RouteChange.objects.create(
             code=route.code,
             actor=actor[:150],

@@ -50,7 +50,6 @@ BREAKER_STATE = Gauge(
     ["service"],
     multiprocess_mode="liveall",
 )
-LOGINS = Counter("platform_logins", "Login attempts by outcome.", ["outcome"])
 
 
 class ActiveSessionsCollector:

@@ -18,24 +18,26 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.http import JsonResponse
 
+from core import registry
+from core.crypto import envelope
+from core.errors import ErrorCode
 from credential.audit import Kind, audit
 from credential.grants import Credential
-from gateway import channel, envelope, metrics, statement_timeout
+from gateway import channel, metrics, statement_timeout
 from gateway.breaker import BREAKER_STATES
-from gateway.problems import Problem, problem_response
+from gateway.problems import Problem, error_response
 from gateway.ratelimit import Limiter
 from gateway.routing import routes
 from replication.routers import read_from_home, wrote_to_home_peer
 
 logger = logging.getLogger("platform.gateway")
 
-API_PREFIX = "/api/v1/"
+API_PREFIX = registry.API_PREFIX
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PATHS = frozenset({"/api/v1/credential/public-key"})
+# The protocol's one login path (docs/PROTOCOL.md): its key comes from RSA, not a session.
 LOGIN_PATH = "/api/v1/credential/login"
-AUDITED = {"decrypt_failed": Kind.DECRYPT_FAILED, "replayed_nonce": Kind.REPLAY}
+AUDITED = {ErrorCode.DECRYPT_FAILED: Kind.DECRYPT_FAILED, ErrorCode.REPLAYED_NONCE: Kind.REPLAY}
 
 
 def _stamp(response):
@@ -56,10 +58,11 @@ class EnvelopeMiddleware:
         self.per_session = Limiter(
             settings.GATEWAY_SESSION_RATE_PER_SECOND, settings.GATEWAY_SESSION_BURST
         )
+        self.public_paths = registry.public_paths()
 
     def __call__(self, request):
         path = request.path_info
-        if not path.startswith(API_PREFIX) or path in PUBLIC_PATHS:
+        if not path.startswith(API_PREFIX) or path in self.public_paths:
             return _stamp(self.get_response(request))
         try:
             if request.method in SAFE_METHODS:
@@ -76,15 +79,13 @@ class EnvelopeMiddleware:
             # its commit: nothing was applied, so the client may send it again anywhere.
             logger.warning("database unavailable", exc_info=True, extra={"path": path})
             request.outcome = "database_unavailable"
-            return _stamp(
-                problem_response(503, "database_unavailable", headers={"Retry-After": "1"})
-            )
+            return _stamp(error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1))
 
     def _handle(self, request, path):
         try:
             request.get_host()  # a foreign Host is refused before any crypto work
         except DisallowedHost:
-            return problem_response(400, "malformed_request")
+            return error_response(ErrorCode.MALFORMED_REQUEST)
         try:
             self._check_rate(self.per_address, request.META.get("REMOTE_ADDR", ""))
             self._check_size(request)
@@ -99,10 +100,10 @@ class EnvelopeMiddleware:
         try:
             channel.hand_to_view(request, opened)
         except channel.BadPayload as exc:
-            response = JsonResponse({"code": "invalid_payload", "detail": str(exc)}, status=400)
+            response = error_response(ErrorCode.INVALID_PAYLOAD, detail=str(exc))
         else:
             if wait:
-                response = _answer(429, {"code": "rate_limited"}, retry_after=wait)
+                response = error_response(ErrorCode.RATE_LIMITED, retry_after=wait)
             else:
                 response = channel.as_json_error(self.get_response(request))
         request.outcome = _outcome(response)
@@ -116,20 +117,20 @@ class EnvelopeMiddleware:
             return None
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
-            return _answer(503, {"code": "home_unavailable"}, retry_after=5)
+            return error_response(ErrorCode.HOME_UNAVAILABLE, retry_after=5)
         if isinstance(exception, OperationalError) and _connection_lost(exception):
             logger.warning("database unavailable", extra={"path": request.path_info})
-            return _answer(503, {"code": "database_unavailable"}, retry_after=1)
+            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
         if statement_timeout.is_timeout(exception):
             logger.warning("statement timeout", extra={"path": request.path_info})
-            return JsonResponse({"code": "statement_timeout"}, status=504)
+            return error_response(ErrorCode.STATEMENT_TIMEOUT)
         error_id = uuid.uuid4().hex[:16]
         logger.error(
             "unhandled exception in a service",
             exc_info=exception,
             extra={"error_id": error_id, "path": request.path_info},
         )
-        response = JsonResponse({"code": "server_error", "error_id": error_id}, status=500)
+        response = error_response(ErrorCode.SERVER_ERROR, error_id=error_id)
         response["X-Error-Id"] = error_id
         return response
 
@@ -137,30 +138,28 @@ class EnvelopeMiddleware:
         wait = limiter.take(key)
         if wait:
             raise Problem(
-                429,
-                "rate_limited",
-                log="client address over its rate",
-                headers={"Retry-After": str(wait)},
+                ErrorCode.RATE_LIMITED, log="client address over its rate", retry_after=wait
             )
 
     def _check_size(self, request) -> None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            raise Problem(400, "malformed_request", log="Content-Length is not a number") from None
+            raise Problem(
+                ErrorCode.MALFORMED_REQUEST, log="Content-Length is not a number"
+            ) from None
         if length > self.max_body:
-            raise Problem(413, "body_too_large", log=f"body of {length} bytes")
+            raise Problem(ErrorCode.BODY_TOO_LARGE, log=f"body of {length} bytes")
 
     def _refuse(self, request, exc):
-        request.outcome = exc.code
         if isinstance(exc, envelope.EnvelopeError):
-            status = 400
-            exc = Problem(status, exc.code, log=str(exc))
+            exc = Problem(ErrorCode(exc.code), log=str(exc))
+        request.outcome = exc.code.value
         address = request.META.get("REMOTE_ADDR")
         logger.warning(
             "request refused",
             extra={
-                "code": exc.code,
+                "code": exc.code.value,
                 "reason": exc.log,
                 "path": request.path_info,
                 "client": address,
@@ -168,7 +167,7 @@ class EnvelopeMiddleware:
         )
         if exc.code in AUDITED:
             audit(AUDITED[exc.code], address=address, path=request.path_info[:200])
-        return problem_response(exc.status, exc.code, headers=exc.headers)
+        return exc.response()
 
 
 # MySQL client errors meaning the server went away (CR_CONNECTION_ERROR and friends).
@@ -188,17 +187,11 @@ def _outcome(response) -> str:
         return "error"
 
 
-def _answer(status: int, body: dict, *, retry_after: int | None = None) -> JsonResponse:
-    response = JsonResponse(body, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
 class RoutingMiddleware:
     """Sends `/api/v1/<code>/…` to the service the routing table names, guarding it.
 
-    Unknown or disabled service: 404. Maintenance: 503 with the message and Retry-After.
+    Unknown service: 404; disabled: 503 `service_disabled`. Maintenance: 503 with the
+    message and Retry-After.
     A caller holding no grant at all for the service: 403 `no_grant`, before the service
     runs. An open circuit breaker: 503 at once. The answers are sealed by the envelope
     middleware around this one.
@@ -213,8 +206,10 @@ class RoutingMiddleware:
         if not path.startswith(API_PREFIX):
             return self.get_response(request)
         route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
-        if route is None or not route.enabled:
-            return _answer(404, {"code": "unknown_service"})
+        if route is None:
+            return error_response(ErrorCode.UNKNOWN_SERVICE)
+        if not route.enabled:
+            return error_response(ErrorCode.SERVICE_DISABLED)
         request.route = route
         refusal = self._refusal(request, route)
         if refusal is not None:
@@ -223,7 +218,7 @@ class RoutingMiddleware:
         state_before = breaker.state
         allowed, retry_after = breaker.allow(route.breaker)
         if not allowed:
-            return _answer(503, {"code": "service_unavailable"}, retry_after=retry_after)
+            return error_response(ErrorCode.SERVICE_UNAVAILABLE, retry_after=retry_after)
         if route.home_node_policy and request.method not in SAFE_METHODS:
             read_from_home(route.code)
         statement_timeout.apply(route.statement_timeout_ms)
@@ -241,8 +236,11 @@ class RoutingMiddleware:
 
     def _refusal(self, request, route):
         if route.maintenance:
-            body = {"code": "maintenance", "message": route.maintenance_message}
-            return _answer(503, body, retry_after=route.maintenance_retry_after_seconds)
+            return error_response(
+                ErrorCode.MAINTENANCE,
+                detail=route.maintenance_message or None,
+                retry_after=route.maintenance_retry_after_seconds,
+            )
         credential = getattr(request, "credential", None)
         if credential and route.requires_grant and not credential.has_any_grant(route.code):
             audit(
@@ -252,5 +250,5 @@ class RoutingMiddleware:
                 service=route.code,
                 reason="no_grant",
             )
-            return _answer(403, {"code": "no_grant"})
+            return error_response(ErrorCode.NO_GRANT)
         return None

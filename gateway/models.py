@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from platform_site.activeactive import VersionedModel, this_node_index
+from core.activeactive import VersionedModel, this_node_index
 
 
 class SeenNonce(models.Model):
@@ -37,9 +37,10 @@ class SeenNonce(models.Model):
 class ServiceRoute(VersionedModel):
     """One row per service: where `/api/v1/<code>/` goes, and how the gateway guards it.
 
-    Rows are created by each service app's migration (migrations run on one node) and
-    edited by admins; routing-table writes go to the home node like credential writes,
-    so the UNIQUE code cannot race between nodes.
+    A row is made for every service in the registry after `migrate` (which runs on one
+    node) and edited by admins; routing-table writes go to the credential service's home
+    node, so the UNIQUE code cannot race between nodes. Where a home-node service's writes
+    go is replication's `ServiceHome`, changed only by `move_home`.
     """
 
     code = models.SlugField(max_length=40, unique=True)
@@ -53,9 +54,6 @@ class ServiceRoute(VersionedModel):
     maintenance_retry_after_seconds = models.PositiveIntegerField(default=300)
     requires_grant = models.BooleanField(
         default=True, help_text="Refuse callers holding no grant at all for this service."
-    )
-    home_node = models.PositiveSmallIntegerField(
-        default=1, help_text="Node index whose database takes this service's writes (home-node)."
     )
     statement_timeout_ms = models.PositiveIntegerField(
         default=5000, help_text="Longest a single database statement may run (MariaDB)."

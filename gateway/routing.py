@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass
 from importlib import import_module
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.urls import include, path
 
+from core import registry
 from gateway.breaker import Breaker, BreakerParams
 from gateway.models import ServiceRoute
 
@@ -39,7 +39,6 @@ class Route:
     maintenance_message: str
     maintenance_retry_after_seconds: int
     requires_grant: bool
-    home_node: int
     statement_timeout_ms: int
     breaker: BreakerParams
     urlconf: ServiceURLConf | None
@@ -59,7 +58,7 @@ def target_problem(target: str) -> str | None:
 
 def _route(row: ServiceRoute) -> Route:
     urlconf = ServiceURLConf(row.code, row.target) if target_problem(row.target) is None else None
-    app = apps.get_containing_app_config(row.target)
+    config = registry.service_of_module(row.target)
     return Route(
         code=row.code,
         display_name=row.display_name,
@@ -69,7 +68,6 @@ def _route(row: ServiceRoute) -> Route:
         maintenance_message=row.maintenance_message,
         maintenance_retry_after_seconds=row.maintenance_retry_after_seconds,
         requires_grant=row.requires_grant,
-        home_node=row.home_node,
         statement_timeout_ms=row.statement_timeout_ms,
         breaker=BreakerParams(
             consecutive_failures=row.breaker_consecutive_failures,
@@ -79,7 +77,7 @@ def _route(row: ServiceRoute) -> Route:
             open_seconds=row.breaker_open_seconds,
         ),
         urlconf=urlconf,
-        home_node_policy=getattr(app, "writes_to_home_node", False),
+        home_node_policy=bool(config and config.writes_to_home_node),
     )
 
 

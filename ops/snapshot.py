@@ -19,12 +19,14 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from health_check.exceptions import HealthCheckException
 
+from credential.health import KeysLoaded
 from credential.models import AuditEvent, Session
 from gateway.admin import conflict_policy
 from gateway.breaker import BREAKER_STATES, CLOSED
 from gateway.metrics import breaker_states
 from gateway.routing import routes
 from replication import health
+from replication.homes import homes
 from replication.models import Heartbeat
 from replication.status import config_problems, probe_lag_ms, read_replica, read_server
 
@@ -35,7 +37,7 @@ SECTION_TIMEOUT_SECONDS = 4.0
 # Two probes in a row must fit in the section's deadline.
 PROBE_TIMEOUT_SECONDS = 1.5
 RECENT = 20
-NODE_CHECKS = (health.DatabaseWritable, health.KeysLoaded, health.CaughtUpWithPeer)
+NODE_CHECKS = (health.DatabaseWritable, KeysLoaded, health.CaughtUpWithPeer)
 PEER_CHECKS = (health.ReplicationRunning, health.PeerHeartbeatFresh)
 
 
@@ -239,7 +241,7 @@ def route_row(route, workers: list[tuple[str, str]]) -> dict:
         "enabled": route.enabled,
         "maintenance": route.maintenance,
         "policy": conflict_policy(route),
-        "home_node": route.home_node,
+        "home_node": homes.home_node(route.code),
         "breaker": worst,
         "breakers": [{"worker": worker, "state": state} for worker, state in workers],
     }

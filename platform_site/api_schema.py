@@ -6,17 +6,14 @@ table); this lists every service under its code so drf-spectacular can describe 
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.urls import include, path
 
-from services.base.apps import ServiceAppConfig
+from core import registry
 
 
 def _service_patterns():
-    yield path("api/v1/credential/", include("credential.urls"))
-    for config in apps.get_app_configs():
-        if isinstance(config, ServiceAppConfig):
-            yield path(f"api/v1/{config.code}/", include(f"{config.name}.urls"))
+    for config in registry.services():
+        yield path(config.prefix.lstrip("/"), include(config.urlconf))
 
 
 urlpatterns = list(_service_patterns())
@@ -28,7 +25,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension  # noqa: E
 class GatewayAuthenticationScheme(OpenApiAuthenticationExtension):
     """Describes the envelope: the schema's payloads travel encrypted (docs/PROTOCOL.md)."""
 
-    target_class = "platform_site.api.GatewayAuthentication"
+    target_class = "core.drf.GatewayAuthentication"
     name = "envelope"
 
     def get_security_definition(self, auto_schema):

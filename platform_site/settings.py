@@ -169,11 +169,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["platform_site.api.GatewayAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.drf.GatewayAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["platform_site.api.JSONParser"],
-    "EXCEPTION_HANDLER": "platform_site.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser"],
+    "EXCEPTION_HANDLER": "core.drf.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -22,7 +22,7 @@ urlpatterns = [
         HealthCheckView.as_view(
             checks=[
                 "replication.health.DatabaseWritable",
-                "replication.health.KeysLoaded",
+                "credential.health.KeysLoaded",
                 "replication.health.CaughtUpWithPeer",
             ]
         ),

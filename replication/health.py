@@ -1,6 +1,6 @@
 """Health checks (django-health-check 4.x).
 
-Two endpoints, on purpose (ARCHITECTURE.md): `/health/` is the load balancer's and
+Two endpoints, on purpose (docs/ARCHITECTURE.md): `/health/` is the load balancer's and
 holds only what should take *this* node out of rotation — its own database reachable
 and writable, server keys loaded, and, while its database is still applying a backlog
 from the peer, that backlog caught up (so a node coming back is re-admitted only when
@@ -52,22 +52,6 @@ class DatabaseWritable(HealthCheck):
             beat()
         except DatabaseError as exc:
             raise ServiceUnavailable("database not writable") from exc
-
-
-@dataclasses.dataclass
-class KeysLoaded(HealthCheck):
-    """A primary server key is there to log clients in with."""
-
-    @_closing
-    def run(self):
-        from credential.keys import keyring
-
-        try:
-            primaries = [key for key in keyring.accepted() if key.is_primary]
-        except DatabaseError as exc:
-            raise ServiceUnavailable("keys unreadable") from exc
-        if not primaries:
-            raise ServiceUnavailable("no primary server key")
 
 
 @dataclasses.dataclass

@@ -1,7 +1,7 @@
 """Settle rows the checksum found different, for last-writer-wins tables only.
 
 A table is settled automatically when its model carries `updated_at`, `version` and
-`origin_node` and its writes are not home-node (replication.routers.home_service).
+`origin_node` and its writes are not home-node (core.registry.home_service_of).
 For each differing row the newest `updated_at` wins; on equal `updated_at` the LOWER
 `origin_node` wins — an arbitrary but fixed rule, so both nodes would choose alike.
 Rows of other tables (append-only, home-node, unversioned) are only reported: they
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connections, transaction
 
+from core.registry import home_service_of
 from replication.checksum import CompareResult, Table, quoted, select_sql
-from replication.routers import home_service
 
 STAMP_FIELDS = {"updated_at", "version", "origin_node"}
 WRITTEN, MOVED = "written", "changed since the plan"
@@ -64,7 +64,7 @@ class Plan:
 def settles_automatically(table: Table) -> str | None:
     """None if the table is last-writer-wins, else why an operator must decide."""
     names = {f.name for f in table.model._meta.concrete_fields}
-    if home_service(table.model) is not None:
+    if home_service_of(table.model) is not None:
         return "home-node table"
     if not names >= STAMP_FIELDS:
         return "no updated_at/version/origin_node (append-only or unversioned)"

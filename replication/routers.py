@@ -1,8 +1,8 @@
 """Home-node writes: every write of a home-node service goes to one node's database.
 
 Credential writes (users, groups, grants, keys, the routing table) and the writes of
-services declaring the home-node policy go to the database of the node the routing
-table names as that service's home — this node's own (`default`) or the peer's
+services declaring the home-node policy (core.registry) go to the database of the node
+`ServiceHome` names as that service's home — this node's own (`default`) or the peer's
 (`peer`, from PEER_DATABASE_URL). Reads stay local, except in two cases, where they go
 to the home database for the rest of the request: after a home write
 (read-your-writes), and in any write request to a home-node service, whose checks must
@@ -14,19 +14,13 @@ from __future__ import annotations
 
 import contextvars
 
-from django.apps import apps
 from django.conf import settings
 from django.core.signals import request_started
 
+from core.registry import home_service_of
+from replication.homes import homes
+
 PEER = "peer"
-# Credential writes that are home-node (sessions, attempts, audit events and nonces are
-# conflict-free local writes).
-CREDENTIAL_HOME_MODELS = {
-    ("credential", "serverkey"),
-    ("credential", "grant"),
-    ("gateway", "serviceroute"),
-    ("gateway", "routechange"),
-}
 
 _home_written: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
     "home_written", default=frozenset()
@@ -40,22 +34,9 @@ def _reset(**kwargs) -> None:
 request_started.connect(_reset, dispatch_uid="replication.routers.reset")
 
 
-def home_service(model) -> str | None:
-    """The service code whose home node takes this model's writes, if any."""
-    meta = model._meta
-    if meta.app_label == "auth" or (meta.app_label, meta.model_name) in CREDENTIAL_HOME_MODELS:
-        return "credential"
-    config = apps.get_app_config(meta.app_label)
-    if getattr(config, "writes_to_home_node", False):
-        return config.code
-    return None
-
-
 def home_alias(code: str) -> str:
-    from gateway.routing import routes
-
-    route = routes.get(code)
-    home = route.home_node if route else settings.PLATFORM_HOME_NODE_DEFAULT
+    """`default` when this node is `code`'s home, else `peer`."""
+    home = homes.home_node(code)
     return "default" if home == settings.PLATFORM_NODE_INDEX else PEER
 
 
@@ -63,7 +44,7 @@ class HomeNodeRouter:
     def db_for_write(self, model, **hints):
         if PEER not in settings.DATABASES:
             return None
-        code = home_service(model)
+        code = home_service_of(model)
         if code is None:
             return None
         alias = home_alias(code)
@@ -73,7 +54,7 @@ class HomeNodeRouter:
 
     def db_for_read(self, model, **hints):
         written = _home_written.get()
-        if written and home_service(model) in written:
+        if written and home_service_of(model) in written:
             return PEER
         return None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import models
 
-from replication.routers import home_service
+from core.registry import home_service_of
 
 # (app_label.ModelName, columns) → why two nodes can never race on it.
 DECLARED_SAFE = {
@@ -59,7 +59,7 @@ def _uniques(model) -> list[tuple[tuple[str, ...], str]]:
 def classify(model, columns: tuple[str, ...], source: str) -> UniqueRule:
     label = f"{model._meta.app_label}.{model._meta.object_name}"
     table = model._meta.db_table
-    home = home_service(model)
+    home = home_service_of(model)
     if home is not None:
         return UniqueRule(label, table, columns, source, "home-node", f"writes go to {home}'s home")
     reason = DECLARED_SAFE.get((label, columns))

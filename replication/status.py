@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db import connections
 
-# Settings every node's server must have (ARCHITECTURE.md, deploy/mariadb/node.cnf.template).
+# Settings every node's server must have (docs/ARCHITECTURE.md, deploy/mariadb/node.cnf.template).
 REQUIRED = {
     "log_bin": "1",
     "binlog_format": "ROW",

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from client import PlatformClient
+from core import registry
 from credential.grants import clear_grant_cache
 from credential.keys import key_generate, keyring
 from credential.models import Grant
@@ -20,20 +21,11 @@ from gateway.routing import routes
 from tests.support.transport import InProcessTransport
 
 PASSWORD = "Tr0ub4dor&3-horse-staple"
-SERVICES = (
-    "credential",
-    "test",
-    "notice",
-    "directory",
-    "approval",
-    "schedule",
-    "task",
-    "document",
-    "message",
-    "attendance",
-    "asset",
-    "reservation",
-)
+
+
+def granted_services() -> list[str]:
+    """Every service a grant can name (the registry's), plus the test-only service."""
+    return [config.code for config in registry.services()] + ["test"]
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +52,7 @@ def test_service(db):
 @pytest.fixture(scope="session")
 def rsa_private_key():
     """Generated once per run: RSA-3072 generation costs far more than the tests using it."""
-    from gateway.envelope import generate_private_key
+    from core.crypto.envelope import generate_private_key
 
     return generate_private_key()
 
@@ -112,22 +104,22 @@ def connect(server_key):
 
 @pytest.fixture
 def boss(make_user):
-    return make_user("boss", grants={s: ("read", "write", "admin") for s in SERVICES})
+    return make_user("boss", grants={s: ("read", "write", "admin") for s in granted_services()})
 
 
 @pytest.fixture
 def reader(make_user):
-    return make_user("reader", grants={s: ("read",) for s in SERVICES})
+    return make_user("reader", grants={s: ("read",) for s in granted_services()})
 
 
 @pytest.fixture
 def writer(make_user):
-    return make_user("writer", grants={s: ("read", "write") for s in SERVICES})
+    return make_user("writer", grants={s: ("read", "write") for s in granted_services()})
 
 
 @pytest.fixture
 def colleague(make_user):
-    return make_user("colleague", grants={s: ("read", "write") for s in SERVICES})
+    return make_user("colleague", grants={s: ("read", "write") for s in granted_services()})
 
 
 @pytest.fixture

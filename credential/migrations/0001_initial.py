@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import platform_site.activeactive
+import core.activeactive
 
 
 class Migration(migrations.Migration):
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("kid", models.CharField(db_index=True, max_length=32)),
@@ -116,9 +116,7 @@ class Migration(migrations.Migration):
                 ("succeeded", models.BooleanField()),
                 (
                     "node_index",
-                    models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index
-                    ),
+                    models.PositiveSmallIntegerField(default=core.activeactive.this_node_index),
                 ),
             ],
             options={
@@ -156,7 +154,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("service", models.CharField(db_index=True, max_length=40)),
@@ -215,7 +213,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 (
@@ -238,7 +236,7 @@ class Migration(migrations.Migration):
                 (
                     "created_on_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 (

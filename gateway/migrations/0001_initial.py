@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-import platform_site.activeactive
+import core.activeactive
 
 
 class Migration(migrations.Migration):
@@ -25,9 +25,7 @@ class Migration(migrations.Migration):
                 ("nonce", models.CharField(max_length=24)),
                 (
                     "node_index",
-                    models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index
-                    ),
+                    models.PositiveSmallIntegerField(default=core.activeactive.this_node_index),
                 ),
                 ("seen_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],

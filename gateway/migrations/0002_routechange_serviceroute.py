@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-import platform_site.activeactive
+import core.activeactive
 
 
 class Migration(migrations.Migration):
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("code", models.SlugField(max_length=40, unique=True)),

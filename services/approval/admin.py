@@ -1,32 +1,23 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin, ShownInlineMixin
 from services.approval.models import Action, Document, Step
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ShownInlineMixin, admin.TabularInline):
     model = Step
-    extra = 0
-    can_delete = False
     fields = ("order", "approver", "outcome", "decided_at", "comment")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class ActionInline(admin.TabularInline):
+class ActionInline(ShownInlineMixin, admin.TabularInline):
     model = Action
-    extra = 0
-    can_delete = False
     fields = ("created_at", "actor", "action", "step", "comment")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     """Read-mostly: decisions are made through the API, which enforces the turn order."""
 
     list_display = ("title", "drafter", "state", "created_at", "updated_at")
@@ -37,7 +28,4 @@ class DocumentAdmin(admin.ModelAdmin):
     inlines = [StepInline, ActionInline]
 
     def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return False  # a document needs its approver line, which only the API builds

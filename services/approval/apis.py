@@ -18,7 +18,7 @@ from services.base.views import ServiceAPIView, get_or_404
 
 
 class ApprovalViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = ApprovalDocumentSerializer
 
     def document(self, request, document_id):
         visible = selectors.document_list(
@@ -70,12 +70,7 @@ class DocumentActionApi(ApprovalViewBase):
         document = self.document(request, document_id)
         serializer = ApprovalActSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.act(
-            document=document,
-            actor=request.user,
-            serializer_class=ApprovalDocumentSerializer,
-            **serializer.validated_data,
-        )
+        self.act(document=document, actor=request.user, **serializer.validated_data)
         return Response(ApprovalDocumentSerializer(self.document(request, document_id)).data)
 
 

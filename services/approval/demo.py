@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from services.approval import services
-from services.approval.serializers import ApprovalDocumentSerializer as Out
 
 
 def seed(*, people: dict, now) -> None:
@@ -14,15 +13,12 @@ def seed(*, people: dict, now) -> None:
         "Two days in Seoul, economy flight and hotel; estimated 1,450 EUR.",
         [p["hana.kim"], p["sofia.rossi"]],
     )
-    travel = services.document_approve(
-        document=travel, actor=p["hana.kim"], version=travel.version, serializer_class=Out
-    )
+    travel = services.document_approve(document=travel, actor=p["hana.kim"], version=travel.version)
     services.document_approve(
         document=travel,
         actor=p["sofia.rossi"],
         version=travel.version,
         comment="Within the travel budget.",
-        serializer_class=Out,
     )
     hiring = _submit(
         p["hana.kim"],
@@ -30,9 +26,7 @@ def seed(*, people: dict, now) -> None:
         "Four new positions: two engineers, one analyst, one sales lead.",
         [p["sofia.rossi"], p["admin"]],
     )
-    services.document_approve(
-        document=hiring, actor=p["sofia.rossi"], version=hiring.version, serializer_class=Out
-    )
+    services.document_approve(document=hiring, actor=p["sofia.rossi"], version=hiring.version)
     discount = _submit(
         p["noah.schmidt"],
         "Special discount for Hanbit Logistics",
@@ -44,7 +38,6 @@ def seed(*, people: dict, now) -> None:
         actor=p["sofia.rossi"],
         version=discount.version,
         comment="Above the 15 % limit; propose a longer contract instead.",
-        serializer_class=Out,
     )
     _submit(
         p["amara.okafor"],
@@ -60,7 +53,6 @@ def seed(*, people: dict, now) -> None:
         actor=p["liam.chen"],
         version=monitors.version,
         comment="Merged into the laptop refresh request.",
-        serializer_class=Out,
     )
 
 

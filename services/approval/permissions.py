@@ -1,10 +1,13 @@
-"""Who may see which document; who may act is decided under the lock in services.py."""
+"""Who may see which document. Who may act is decided in services.py, under the document's
+row lock: whose turn it is depends on the locked row, so a check made here, before the
+lock, could be stale by the time of the write."""
 
 from __future__ import annotations
 
+from services.approval.apps import ApprovalConfig
 from services.base.permissions import can
 
-CODE = "approval"
+CODE = ApprovalConfig.code
 
 
 def is_admin(request) -> bool:

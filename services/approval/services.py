@@ -3,16 +3,18 @@
 Every action runs in one transaction that first locks the document row, then re-reads
 its state and current step, then writes the step, the history row and the document.
 Two concurrent approvals of one step therefore take turns: the second sees the step
-decided and is refused, so a step never gets two outcomes.
+decided and is refused, so a step never gets two outcomes. Who may act is decided here,
+under that lock, not in permissions.py: it depends on the locked row.
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from platform_site.activeactive import write_transaction
+from core.activeactive import versioned_save, write_transaction
+from services.approval.errors import ApprovalCode
 from services.approval.models import Action, ActionKind, Document, DocumentState, Step
-from services.base.exceptions import Forbidden, RuleViolation, VersionConflict
+from services.base.exceptions import ServiceError, VersionConflict
 
 
 def document_submit(*, drafter, title: str, body: str = "", approvers: list) -> Document:
@@ -27,51 +29,46 @@ def document_submit(*, drafter, title: str, body: str = "", approvers: list) -> 
     return document
 
 
-def document_approve(
-    *, document: Document, actor, version: int, comment: str = "", serializer_class
-) -> Document:
+def document_approve(*, document: Document, actor, version: int, comment: str = "") -> Document:
     """The current approver approves; after the last step the document is approved."""
     with write_transaction(Document):
-        locked, step = _lock_for_approver(document, actor, version, serializer_class)
+        locked, step = _lock_for_approver(document, actor, version)
         _decide(step, ActionKind.APPROVED, actor, comment)
         if not _current_step(locked):
             locked.state = DocumentState.APPROVED
-        return _bump(locked)
+        return versioned_save(locked, fields=["state"])
 
 
-def document_reject(
-    *, document: Document, actor, version: int, comment: str = "", serializer_class
-) -> Document:
+def document_reject(*, document: Document, actor, version: int, comment: str = "") -> Document:
     """The current approver rejects: the document is rejected, later steps stay open."""
     with write_transaction(Document):
-        locked, step = _lock_for_approver(document, actor, version, serializer_class)
+        locked, step = _lock_for_approver(document, actor, version)
         _decide(step, ActionKind.REJECTED, actor, comment)
         locked.state = DocumentState.REJECTED
-        return _bump(locked)
+        return versioned_save(locked, fields=["state"])
 
 
-def document_withdraw(
-    *, document: Document, actor, version: int, comment: str = "", serializer_class
-) -> Document:
+def document_withdraw(*, document: Document, actor, version: int, comment: str = "") -> Document:
     """The drafter takes back a document still pending."""
     with write_transaction(Document):
         locked = _lock_pending(document)
         if locked.drafter_id != actor.pk:
-            raise Forbidden("not_drafter", "Only the drafter withdraws a document.")
-        _check_version(locked, version, serializer_class)
+            raise ServiceError(ApprovalCode.NOT_DRAFTER)
+        _check_version(locked, version)
         Action.objects.create(
             document=locked, actor=actor, action=ActionKind.WITHDRAWN, comment=comment
         )
         locked.state = DocumentState.WITHDRAWN
-        return _bump(locked)
+        return versioned_save(locked, fields=["state"])
 
 
-def _lock_for_approver(document, actor, version, serializer_class) -> tuple[Document, Step]:
+def _lock_for_approver(document, actor, version) -> tuple[Document, Step]:
     locked = _lock_pending(document)
+    # A stale version first: whose turn it is was decided on what the caller read.
+    _check_version(locked, version)
     step = _current_step(locked)
     if step is None or step.approver_id != actor.pk:
-        raise Forbidden("not_current_approver", "It is not your turn to act on this document.")
-    _check_version(locked, version, serializer_class)
+        raise ServiceError(ApprovalCode.NOT_CURRENT_APPROVER)
     return locked, step
 
 
@@ -80,13 +77,13 @@ def _lock_pending(document) -> Document:
     # it, so nothing can change between these checks and the writes that follow.
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.state != DocumentState.PENDING:
-        raise RuleViolation("not_pending", f"This document is already {locked.state}.")
+        raise ServiceError(ApprovalCode.NOT_PENDING, f"This document is already {locked.state}.")
     return locked
 
 
-def _check_version(document, version, serializer_class) -> None:
+def _check_version(document, version) -> None:
     if document.version != version:
-        raise VersionConflict(serializer_class(document).data)
+        raise VersionConflict(document)
 
 
 def _current_step(document: Document) -> Step | None:
@@ -98,14 +95,7 @@ def _decide(step: Step, kind: str, actor, comment: str) -> None:
     step.outcome = kind
     step.decided_at = timezone.now()
     step.comment = comment
-    step.version += 1
-    step.save()
+    versioned_save(step, fields=["outcome", "decided_at", "comment"])
     Action.objects.create(
         document=step.document, step=step, actor=actor, action=kind, comment=comment
     )
-
-
-def _bump(document: Document) -> Document:
-    document.version += 1
-    document.save()
-    return document

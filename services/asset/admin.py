@@ -1,22 +1,18 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin, ShownInlineMixin
 from services.asset.models import Asset, Checkout
 
 
-class CheckoutInline(admin.TabularInline):
+class CheckoutInline(ShownInlineMixin, admin.TabularInline):
     model = Checkout
     fk_name = "asset"
-    extra = 0
-    can_delete = False
     fields = ("holder", "checked_out_at", "checked_out_by", "returned_at", "returned_by")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     """State and holder change through checkout and return (the API), never by hand."""
 
     list_display = ("tag", "name", "category", "state", "holder", "updated_at")
@@ -25,6 +21,3 @@ class AssetAdmin(admin.ModelAdmin):
     list_select_related = ("holder",)
     readonly_fields = ("state", "holder", "version", "created_at", "updated_at", "origin_node")
     inlines = [CheckoutInline]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

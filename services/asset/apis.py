@@ -14,13 +14,12 @@ from services.asset.serializers import (
     AssetUpdateSerializer,
 )
 from services.base.concurrency import expected_version
-from services.base.permissions import require
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 
 
 class AssetViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = AssetSerializer
 
     def asset(self, asset_id):
         return get_or_404(selectors.asset_list(filters={}), pk=asset_id)
@@ -40,7 +39,7 @@ class AssetListApi(AssetViewBase):
 
     @extend_schema(request=AssetSerializer, responses={201: AssetSerializer})
     def post(self, request):
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         serializer = AssetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asset = services.asset_register(**serializer.validated_data)
@@ -55,14 +54,12 @@ class AssetDetailApi(AssetViewBase):
     @extend_schema(request=AssetUpdateSerializer, responses=AssetSerializer)
     def patch(self, request, asset_id):
         asset = self.asset(asset_id)
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         serializer = AssetUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
-        services.asset_update(
-            asset=asset, version=version, changes=changes, serializer_class=AssetSerializer
-        )
+        services.asset_update(asset=asset, version=version, changes=changes)
         return Response(AssetSerializer(self.asset(asset_id)).data)
 
     @extend_schema(
@@ -72,9 +69,9 @@ class AssetDetailApi(AssetViewBase):
     )
     def delete(self, request, asset_id):
         asset = self.asset(asset_id)
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         version = expected_version(request.query_params)
-        services.asset_retire(asset=asset, version=version, serializer_class=AssetSerializer)
+        services.asset_retire(asset=asset, version=version)
         return Response(AssetSerializer(self.asset(asset_id)).data)
 
 

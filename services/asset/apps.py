@@ -1,4 +1,4 @@
-from platform_site.conflict_policy import ConflictPolicy
+from core.conflict_policy import ConflictPolicy
 from services.base.apps import ServiceAppConfig
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from services.asset import services
-from services.asset.serializers import AssetSerializer
 
 ASSETS = (
     ("LAP-0101", "ThinkPad X1 Carbon Gen 12", "laptop"),
@@ -31,4 +30,4 @@ def seed(*, people: dict, now) -> None:
     for tag, username in LENT:
         services.asset_check_out(asset=assets[tag], holder=people[username], by=it)
     old = assets["LAP-0042"]
-    services.asset_retire(asset=old, version=old.version, serializer_class=AssetSerializer)
+    services.asset_retire(asset=old, version=old.version)

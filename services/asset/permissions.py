@@ -1,11 +1,14 @@
-"""Asset decisions: `write` lends and takes back; `admin` registers, edits and retires."""
+"""Asset decisions: `write` lends and takes back (the grant every write needs, checked by
+the view base); `admin` registers, edits and retires."""
 
 from __future__ import annotations
 
-from services.base.permissions import can
+from services.asset.apps import AssetConfig
+from services.base.permissions import require
 
-CODE = "asset"
+CODE = AssetConfig.code
 
 
-def is_admin(request) -> bool:
-    return can(request, CODE, "admin")
+def require_manage(request) -> None:
+    """Registering, editing and retiring keep the register: `admin` only."""
+    require(request, CODE, "admin")

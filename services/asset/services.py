@@ -13,11 +13,11 @@ import hashlib
 from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
-from platform_site.activeactive import write_transaction
+from core.activeactive import versioned_save, versioned_update, write_transaction
+from services.asset.errors import AssetCode
 from services.asset.models import Asset, AssetState, Checkout
 from services.asset.selectors import assets_with_tag
-from services.base.concurrency import update_versioned
-from services.base.exceptions import RuleViolation
+from services.base.exceptions import ServiceError
 
 # Below the services' default statement timeout (5 s), so a wait ends as a clear 409.
 TAG_LOCK_SECONDS = 3
@@ -29,33 +29,26 @@ def asset_register(*, tag: str, name: str, category: str) -> Asset:
         return Asset.objects.create(tag=tag, name=name, category=category)
 
 
-def asset_update(*, asset: Asset, version: int, changes: dict, serializer_class) -> Asset:
+def asset_update(*, asset: Asset, version: int, changes: dict) -> Asset:
     tag = changes.get("tag")
     with _tag_lock(tag) if tag else contextlib.nullcontext(), write_transaction(Asset):
         locked = _lock(asset)
         if locked.state == AssetState.RETIRED:
-            raise RuleViolation("retired", "A retired asset is no longer edited.")
+            raise ServiceError(AssetCode.RETIRED, "A retired asset is no longer edited.")
         if tag:
             _ensure_tag_free(tag, exclude_pk=locked.pk)
-        return update_versioned(
-            locked, version=version, changes=changes, serializer_class=serializer_class
-        )
+        return versioned_update(locked, version=version, changes=changes)
 
 
-def asset_retire(*, asset: Asset, version: int, serializer_class) -> Asset:
+def asset_retire(*, asset: Asset, version: int) -> Asset:
     """Take an asset out of service; it stays in the register with its history."""
     with write_transaction(Asset):
         locked = _lock(asset)
         if locked.state == AssetState.RETIRED:
-            raise RuleViolation("retired", "This asset is already retired.")
+            raise ServiceError(AssetCode.RETIRED, "This asset is already retired.")
         if locked.state == AssetState.CHECKED_OUT:
-            raise RuleViolation("checked_out", "Return the asset before retiring it.")
-        return update_versioned(
-            locked,
-            version=version,
-            changes={"state": AssetState.RETIRED},
-            serializer_class=serializer_class,
-        )
+            raise ServiceError(AssetCode.CHECKED_OUT)
+        return versioned_update(locked, version=version, changes={"state": AssetState.RETIRED})
 
 
 def asset_check_out(*, asset: Asset, holder, by) -> Asset:
@@ -63,11 +56,9 @@ def asset_check_out(*, asset: Asset, holder, by) -> Asset:
     with write_transaction(Asset):
         locked = _lock(asset)
         if locked.state == AssetState.RETIRED:
-            raise RuleViolation("retired", "This asset is retired.")
+            raise ServiceError(AssetCode.RETIRED, "This asset is retired.")
         if locked.state == AssetState.CHECKED_OUT:
-            raise RuleViolation(
-                "already_checked_out", "This asset is checked out until it is returned."
-            )
+            raise ServiceError(AssetCode.ALREADY_CHECKED_OUT)
         Checkout.objects.create(asset=locked, holder=holder, checked_out_by=by)
         return _move(locked, state=AssetState.CHECKED_OUT, holder=holder)
 
@@ -77,12 +68,11 @@ def asset_return(*, asset: Asset, by) -> Asset:
     with write_transaction(Asset):
         locked = _lock(asset)
         if locked.state != AssetState.CHECKED_OUT:
-            raise RuleViolation("not_checked_out", "This asset is not checked out.")
+            raise ServiceError(AssetCode.NOT_CHECKED_OUT)
         for checkout in Checkout.objects.filter(asset=locked, returned_at__isnull=True):
             checkout.returned_at = timezone.now()
             checkout.returned_by = by
-            checkout.version += 1
-            checkout.save()
+            versioned_save(checkout, fields=["returned_at", "returned_by"])
         return _move(locked, state=AssetState.AVAILABLE, holder=None)
 
 
@@ -93,9 +83,7 @@ def _lock(asset: Asset) -> Asset:
 def _move(asset: Asset, *, state: str, holder) -> Asset:
     asset.state = state
     asset.holder = holder
-    asset.version += 1
-    asset.save()
-    return asset
+    return versioned_save(asset, fields=["state", "holder"])
 
 
 def _ensure_tag_free(tag: str, *, exclude_pk=None) -> None:
@@ -103,7 +91,7 @@ def _ensure_tag_free(tag: str, *, exclude_pk=None) -> None:
     # (by another request, or a form) may be stale by now.
     taken = assets_with_tag(tag, exclude_pk=exclude_pk).select_for_update()
     if taken.values_list("pk", flat=True)[:1]:
-        raise RuleViolation("tag_in_use", f"An asset in service already carries tag {tag}.")
+        raise ServiceError(AssetCode.TAG_IN_USE, f"An asset in service already carries tag {tag}.")
 
 
 @contextlib.contextmanager
@@ -126,7 +114,7 @@ def _tag_lock(tag: str):
         cursor.execute("SELECT GET_LOCK(%s, %s)", [name, TAG_LOCK_SECONDS])
         acquired = cursor.fetchone()[0] == 1
     if not acquired:
-        raise RuleViolation("tag_busy", "This tag is being written right now; try again.")
+        raise ServiceError(AssetCode.TAG_BUSY)
     try:
         yield
     finally:

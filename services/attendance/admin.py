@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin, ReadOnlyAdminMixin
 from services.attendance.models import LeaveRequest, Punch
 
 
 @admin.register(Punch)
-class PunchAdmin(admin.ModelAdmin):
-    """Read-only: punches are append-only; a missed punch is corrected by adding one."""
+class PunchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Punches are append-only; a missed punch is corrected by adding one."""
 
     list_display = ("user", "kind", "created_at", "recorded_by")
     list_filter = ("kind",)
@@ -14,18 +15,11 @@ class PunchAdmin(admin.ModelAdmin):
     fields = ("user", "kind", "created_at", "recorded_by", "origin_node")
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(admin.ModelAdmin):
+class LeaveRequestAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    """Requests are kept: a hard delete would stop replication."""
+
     list_display = ("user", "start_date", "end_date", "status", "decided_by", "updated_at")
     list_filter = ("status",)
     search_fields = ("user__username", "reason")
@@ -40,6 +34,3 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         "updated_at",
         "origin_node",
     )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # requests are kept: a hard delete would stop replication

@@ -17,16 +17,13 @@ from services.attendance.serializers import (
     PunchSerializer,
     SummaryQuerySerializer,
 )
-from services.base.exceptions import Forbidden
 from services.base.schema import paginated
 from services.base.views import ServiceAPIView, get_or_404
 
 
-class AttendanceViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+class PunchListApi(ServiceAPIView):
+    serializer_class = PunchSerializer
 
-
-class PunchListApi(AttendanceViewBase):
     @extend_schema(
         operation_id="attendance_punches_list",
         parameters=[PunchFilterSerializer],
@@ -37,14 +34,14 @@ class PunchListApi(AttendanceViewBase):
         filters = PunchFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         user_id = filters.validated_data.get("user", request.user.pk)
-        permissions.require_admin_for_other(request, user_id, "sees punches")
+        permissions.require_see(request, user_id, "sees punches")
         punches = selectors.punch_list(user_id=user_id, filters=filters.validated_data)
         return self.paginate(request, punches.order_by("-created_at", "-id"), PunchSerializer)
 
     @extend_schema(request=PunchSerializer, responses={201: PunchSerializer})
     def post(self, request):
         """Clock in or out now. Only an admin may name `user` (to record a missed punch)."""
-        permissions.refuse_naming_someone_else(request)
+        permissions.require_punch(request)
         serializer = PunchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         punch = services.punch_record(
@@ -55,7 +52,9 @@ class PunchListApi(AttendanceViewBase):
         return Response(PunchSerializer(punch).data, status=status.HTTP_201_CREATED)
 
 
-class SummaryApi(AttendanceViewBase):
+class SummaryApi(ServiceAPIView):
+    serializer_class = DailySummarySerializer
+
     @extend_schema(
         operation_id="attendance_summary_list",
         parameters=[SummaryQuerySerializer],
@@ -66,14 +65,16 @@ class SummaryApi(AttendanceViewBase):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         user_id = query.validated_data.get("user")
-        permissions.require_admin_for_other(request, user_id, "sees a summary")
+        permissions.require_see(request, user_id, "sees a summary")
         if user_id is None and not permissions.is_admin(request):
             user_id = request.user.pk
         summaries = selectors.daily_summaries(day=query.validated_data["date"], user_id=user_id)
         return self.paginate(request, summaries, DailySummarySerializer)
 
 
-class LeaveRequestListApi(AttendanceViewBase):
+class LeaveRequestListApi(ServiceAPIView):
+    serializer_class = LeaveRequestSerializer
+
     @extend_schema(
         operation_id="attendance_leave_requests_list",
         parameters=[LeaveFilterSerializer],
@@ -97,7 +98,8 @@ class LeaveRequestListApi(AttendanceViewBase):
         return Response(LeaveRequestSerializer(leave).data, status=status.HTTP_201_CREATED)
 
 
-class LeaveDecisionApi(AttendanceViewBase):
+class LeaveDecisionApi(ServiceAPIView):
+    serializer_class = LeaveRequestSerializer
     outcome = LeaveStatus.APPROVED
 
     @extend_schema(request=LeaveDecisionSerializer, responses=LeaveRequestSerializer)
@@ -108,14 +110,12 @@ class LeaveDecisionApi(AttendanceViewBase):
         leave = get_or_404(visible, pk=leave_id)
         serializer = LeaveDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not permissions.is_admin(request):
-            raise Forbidden("admin_required", "Only an admin decides leave requests.")
+        permissions.require_decide(request, leave)
         leave = services.leave_request_decide(
             leave_request=leave,
             version=serializer.validated_data["version"],
             outcome=self.outcome,
             decided_by=request.user,
-            serializer_class=LeaveRequestSerializer,
         )
         return Response(LeaveRequestSerializer(leave).data)
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from services.attendance import services
 from services.attendance.models import LeaveStatus
-from services.attendance.serializers import LeaveRequestSerializer
 
 # (username, [(kind, "HH:MM"), ...]) for yesterday, in UTC.
 DAY = [
@@ -38,7 +37,6 @@ def seed(*, people: dict, now) -> None:
         version=summer.version,
         outcome=LeaveStatus.APPROVED,
         decided_by=people["hana.kim"],
-        serializer_class=LeaveRequestSerializer,
     )
     services.leave_request_create(
         user=people["noah.schmidt"],
@@ -57,5 +55,4 @@ def seed(*, people: dict, now) -> None:
         version=conference.version,
         outcome=LeaveStatus.REJECTED,
         decided_by=people["hana.kim"],
-        serializer_class=LeaveRequestSerializer,
     )

@@ -7,24 +7,53 @@ approves or rejects leave.
 
 from __future__ import annotations
 
-from services.base.exceptions import Forbidden
-from services.base.permissions import can
+from services.attendance.apps import AttendanceConfig
+from services.attendance.errors import AttendanceCode
+from services.base.permissions import can, refuse_unless
 
-CODE = "attendance"
+CODE = AttendanceConfig.code
 
 
 def is_admin(request) -> bool:
     return can(request, CODE, "admin")
 
 
-def require_admin_for_other(request, user_id: int | None, what: str) -> None:
-    """Refuse acting on someone else's attendance unless the caller is an admin."""
-    if user_id is not None and user_id != request.user.pk and not is_admin(request):
-        raise Forbidden("admin_required", f"Only an admin {what} for someone else.")
+def may_see(request, user_id: int | None) -> bool:
+    """One's own attendance (`user_id` None or the caller's), or anyone's for an admin."""
+    return user_id is None or user_id == request.user.pk or is_admin(request)
 
 
-def refuse_naming_someone_else(request) -> None:
-    """A punch is for the caller: only an admin may send `user` (to record a missed punch)."""
+def may_name_a_user(request) -> bool:
+    """Only an admin sends `user` with a punch (to record someone's missed punch)."""
+    return is_admin(request)
+
+
+def may_decide(request, leave_request) -> bool:
+    return is_admin(request)
+
+
+def require_see(request, user_id: int | None, what: str) -> None:
+    """`what` completes the refusal: "Only an admin <what> for someone else."."""
+    refuse_unless(
+        may_see(request, user_id),
+        AttendanceCode.ADMIN_REQUIRED,
+        f"Only an admin {what} for someone else.",
+    )
+
+
+def require_punch(request) -> None:
+    """A punch is for the caller: naming any `user`, even oneself, needs admin."""
     names_someone = isinstance(request.data, dict) and "user" in request.data
-    if names_someone and not is_admin(request):
-        raise Forbidden("admin_required", "You punch only for yourself.")
+    refuse_unless(
+        not names_someone or may_name_a_user(request),
+        AttendanceCode.ADMIN_REQUIRED,
+        "You punch only for yourself.",
+    )
+
+
+def require_decide(request, leave_request) -> None:
+    refuse_unless(
+        may_decide(request, leave_request),
+        AttendanceCode.ADMIN_REQUIRED,
+        "Only an admin decides leave requests.",
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
+from core.activeactive import versioned_update, write_transaction
+from services.attendance.errors import AttendanceCode
 from services.attendance.models import LeaveRequest, LeaveStatus, Punch
-from services.base.concurrency import update_versioned
-from services.base.exceptions import RuleViolation
+from services.base.exceptions import ServiceError
 
 
 def punch_record(*, user, kind: str, recorded_by, at: dt.datetime | None = None) -> Punch:
@@ -28,17 +28,18 @@ def leave_request_create(
 
 
 def leave_request_decide(
-    *, leave_request: LeaveRequest, version: int, outcome: str, decided_by, serializer_class
+    *, leave_request: LeaveRequest, version: int, outcome: str, decided_by
 ) -> LeaveRequest:
     """Approve or reject a pending request; the check and the write share one row lock."""
-    with transaction.atomic():
+    with write_transaction(LeaveRequest):
         current = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
         if current.status != LeaveStatus.PENDING:
-            raise RuleViolation("not_pending", f"This request is already {current.status}.")
-        return update_versioned(
+            raise ServiceError(
+                AttendanceCode.NOT_PENDING, f"This request is already {current.status}."
+            )
+        return versioned_update(
             current,
             version=version,
             changes={"status": outcome, "decided_by": decided_by, "decided_at": timezone.now()},
-            serializer_class=serializer_class,
             lock=False,  # already locked above
         )

@@ -1,4 +1,4 @@
-"""Model bases obeying the active-active data rules (ARCHITECTURE.md).
+"""Model bases obeying the active-active data rules (docs/ARCHITECTURE.md).
 
 - `ServiceModel`: a mutable row (last-writer-wins or home-node): `created_at`,
   `updated_at`, `version`, `origin_node`, and soft deletion — a row deleted on one node
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from platform_site.activeactive import VersionedModel, this_node_index
+from core.activeactive import VersionedModel, this_node_index
 
 
 class LiveManager(models.Manager):

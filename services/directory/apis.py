@@ -20,11 +20,9 @@ from services.directory.serializers import (
 )
 
 
-class DirectoryViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+class DepartmentListApi(ServiceAPIView):
+    serializer_class = DepartmentSerializer
 
-
-class DepartmentListApi(DirectoryViewBase):
     @extend_schema(
         operation_id="directory_departments_list",
         parameters=[DepartmentFilterSerializer],
@@ -45,7 +43,9 @@ class DepartmentListApi(DirectoryViewBase):
         return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 
 
-class DepartmentDetailApi(DirectoryViewBase):
+class DepartmentDetailApi(ServiceAPIView):
+    serializer_class = DepartmentSerializer
+
     def department(self, department_id):
         return get_or_404(selectors.department_list(filters={}), pk=department_id)
 
@@ -61,10 +61,7 @@ class DepartmentDetailApi(DirectoryViewBase):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         department = services.department_update(
-            department=department,
-            version=changes.pop("version"),
-            changes=changes,
-            serializer_class=DepartmentSerializer,
+            department=department, version=changes.pop("version"), changes=changes
         )
         return Response(DepartmentSerializer(department).data)
 
@@ -73,13 +70,13 @@ class DepartmentDetailApi(DirectoryViewBase):
         department = self.department(department_id)
         permissions.require_admin(request)
         version = expected_version(request.query_params)
-        services.department_delete(
-            department=department, version=version, serializer_class=DepartmentSerializer
-        )
+        services.department_delete(department=department, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PersonListApi(DirectoryViewBase):
+class PersonListApi(ServiceAPIView):
+    serializer_class = PersonSerializer
+
     @extend_schema(
         operation_id="directory_people_list",
         parameters=[PersonFilterSerializer],
@@ -100,7 +97,9 @@ class PersonListApi(DirectoryViewBase):
         return Response(PersonSerializer(profile).data, status=status.HTTP_201_CREATED)
 
 
-class PersonDetailApi(DirectoryViewBase):
+class PersonDetailApi(ServiceAPIView):
+    serializer_class = PersonSerializer
+
     def profile(self, person_id):
         return get_or_404(selectors.person_list(filters={}), pk=person_id)
 
@@ -112,14 +111,11 @@ class PersonDetailApi(DirectoryViewBase):
     def patch(self, request, person_id):
         profile = self.profile(person_id)
         submitted = set(request.data) if isinstance(request.data, dict) else set()
-        permissions.check_profile_edit(request, profile, submitted)
+        permissions.require_profile_edit(request, profile, submitted)
         serializer = PersonUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         profile = services.person_update(
-            profile=profile,
-            version=changes.pop("version"),
-            changes=changes,
-            serializer_class=PersonSerializer,
+            profile=profile, version=changes.pop("version"), changes=changes
         )
         return Response(PersonSerializer(profile).data)

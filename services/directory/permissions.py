@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from services.base.exceptions import Forbidden
-from services.base.permissions import can, require
+from services.base.permissions import can, refuse_unless, require
+from services.directory.apps import DirectoryConfig
+from services.directory.errors import DirectoryCode
 
-CODE = "directory"
+CODE = DirectoryConfig.code
 
 # What a person may change on their own profile; the rest is the admins'.
 SELF_EDITABLE = frozenset({"phone", "email"})
@@ -17,18 +18,22 @@ def is_admin(request) -> bool:
 
 
 def require_admin(request) -> None:
+    """Departments and other people's profiles are the admins' (a `missing_grant` refusal)."""
     require(request, CODE, "admin")
 
 
-def check_profile_edit(request, profile, submitted: set[str]) -> None:
+def may_edit_profile(request, profile) -> bool:
+    return is_admin(request) or profile.user_id == request.user.pk
+
+
+def fields_refused(request, submitted: set[str]) -> set[str]:
+    """The submitted profile fields this caller may not change: admins change them all."""
+    return set() if is_admin(request) else (submitted & PROFILE_FIELDS) - SELF_EDITABLE
+
+
+def require_profile_edit(request, profile, submitted: set[str]) -> None:
     """Admins edit any profile; a person only the phone and e-mail of their own."""
-    if is_admin(request):
-        return
-    if profile.user_id != request.user.pk:
-        raise Forbidden("not_own_profile", "You may edit only your own profile.")
-    refused = (submitted & PROFILE_FIELDS) - SELF_EDITABLE
-    if refused:
-        raise Forbidden(
-            "field_not_editable",
-            f"You may change only your phone and e-mail, not: {', '.join(sorted(refused))}.",
-        )
+    refuse_unless(may_edit_profile(request, profile), DirectoryCode.NOT_OWN_PROFILE)
+    refused = fields_refused(request, submitted)
+    detail = f"You may change only your phone and e-mail, not: {', '.join(sorted(refused))}."
+    refuse_unless(not refused, DirectoryCode.FIELD_NOT_EDITABLE, detail)

@@ -7,46 +7,39 @@ deleted while something is being added to it.
 
 from __future__ import annotations
 
-from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from services.base.concurrency import soft_delete, update_versioned
-from services.base.exceptions import RuleViolation
+from core.activeactive import soft_delete, versioned_update, write_transaction
+from services.base.exceptions import ServiceError
 from services.directory import selectors
+from services.directory.errors import DirectoryCode
 from services.directory.models import Department, StaffProfile
 
 
 def department_create(*, name: str, parent: Department | None = None) -> Department:
-    with transaction.atomic():
+    with write_transaction(Department):
         _lock_live(parent, field="parent")
         return Department.objects.create(name=name, parent=parent)
 
 
-def department_update(
-    *, department: Department, version: int, changes: dict, serializer_class
-) -> Department:
-    with transaction.atomic():
+def department_update(*, department: Department, version: int, changes: dict) -> Department:
+    with write_transaction(Department):
         if "parent" in changes:
             _lock_live(changes["parent"], field="parent")
             if department.pk in selectors.department_ancestors(department=changes["parent"]):
                 raise ValidationError(
                     {"parent": ["A department cannot sit under itself or its own sub-department."]}
                 )
-        return update_versioned(
-            department, version=version, changes=changes, serializer_class=serializer_class
-        )
+        return versioned_update(department, version=version, changes=changes)
 
 
-def department_delete(*, department: Department, version: int, serializer_class) -> None:
+def department_delete(*, department: Department, version: int) -> None:
     """Soft-delete an empty department; one with live sub-departments or people is refused."""
-    with transaction.atomic():
+    with write_transaction(Department):
         _lock(department.pk)
         if selectors.department_has_members(department=department):
-            raise RuleViolation(
-                "department_not_empty",
-                "Move or remove its sub-departments and people before deleting a department.",
-            )
-        soft_delete(department, version=version, serializer_class=serializer_class)
+            raise ServiceError(DirectoryCode.DEPARTMENT_NOT_EMPTY)
+        soft_delete(department, version=version)
 
 
 def person_create(
@@ -59,10 +52,10 @@ def person_create(
     email: str = "",
 ) -> StaffProfile:
     """A user's profile; one live profile per user, checked here (no UNIQUE constraint)."""
-    with transaction.atomic():
+    with write_transaction(StaffProfile):
         _lock_live(department, field="department")
         if selectors.profile_of(user=user) is not None:
-            raise RuleViolation("profile_exists", "This user already has a profile.")
+            raise ServiceError(DirectoryCode.PROFILE_EXISTS)
         return StaffProfile.objects.create(
             user=user,
             display_name=display_name,
@@ -73,15 +66,11 @@ def person_create(
         )
 
 
-def person_update(
-    *, profile: StaffProfile, version: int, changes: dict, serializer_class
-) -> StaffProfile:
-    with transaction.atomic():
+def person_update(*, profile: StaffProfile, version: int, changes: dict) -> StaffProfile:
+    with write_transaction(StaffProfile):
         if "department" in changes:
             _lock_live(changes["department"], field="department")
-        return update_versioned(
-            profile, version=version, changes=changes, serializer_class=serializer_class
-        )
+        return versioned_update(profile, version=version, changes=changes)
 
 
 def _lock_live(department: Department | None, *, field: str) -> None:

@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 from services.document import permissions, selectors, services
@@ -25,7 +24,7 @@ from services.document.serializers import (
 
 
 class FileViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = FileSerializer
 
     def file(self, request, file_id):
         visible = selectors.file_list(
@@ -36,13 +35,8 @@ class FileViewBase(ServiceAPIView):
     def managed_file(self, request, file_id, action: str):
         """A file the caller sees (else 404) and may manage (else 403)."""
         file = self.file(request, file_id)
-        check_manage(request, file, action)
+        permissions.require_manage(request, file, action)
         return file
-
-
-def check_manage(request, file, action: str) -> None:
-    if not permissions.may_manage(request, file):
-        raise Forbidden("not_file_owner", f"Only the owner or an admin {action}.")
 
 
 class FileListApi(FileViewBase):
@@ -81,22 +75,22 @@ class FileDetailApi(FileViewBase):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
-        check_manage(request, file, "edits a file")
-        file = services.file_update(
-            file=file, version=version, changes=changes, serializer_class=FileSerializer
-        )
+        permissions.require_manage(request, file, "edits a file")
+        file = services.file_update(file=file, version=version, changes=changes)
         return Response(FileSerializer(file).data)
 
     @extend_schema(parameters=[VERSION_PARAMETER], responses={204: None})
     def delete(self, request, file_id):
         file = self.file(request, file_id)
         version = expected_version(request.query_params)
-        check_manage(request, file, "deletes a file")
-        services.file_delete(file=file, version=version, serializer_class=FileSerializer)
+        permissions.require_manage(request, file, "deletes a file")
+        services.file_delete(file=file, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FileVersionsApi(FileViewBase):
+    serializer_class = FileVersionSerializer
+
     @extend_schema(
         operation_id="document_versions_list", responses=paginated(FileVersionSerializer)
     )
@@ -116,6 +110,8 @@ class FileVersionsApi(FileViewBase):
 
 
 class FileVersionContentApi(FileViewBase):
+    serializer_class = VersionContentSerializer
+
     @extend_schema(responses=VersionContentSerializer)
     def get(self, request, file_id, number):
         file = self.file(request, file_id)
@@ -126,6 +122,8 @@ class FileVersionContentApi(FileViewBase):
 
 
 class FileSharesApi(FileViewBase):
+    serializer_class = FileShareSerializer
+
     @extend_schema(operation_id="document_shares_list", responses=paginated(FileShareSerializer))
     def get(self, request, file_id):
         file = self.file(request, file_id)
@@ -145,9 +143,5 @@ class FileSharesApi(FileViewBase):
         query = ShareRemoveSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         share = get_or_404(selectors.share_list(file=file), pk=query.validated_data["share"])
-        services.share_remove(
-            share=share,
-            version=query.validated_data["version"],
-            serializer_class=FileShareSerializer,
-        )
+        services.share_remove(share=share, version=query.validated_data["version"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,9 +6,11 @@ the owner, the users and groups it is shared with, and `admin`. Changing it is h
 
 from __future__ import annotations
 
-from services.base.permissions import can
+from services.base.permissions import can, refuse_unless
+from services.document.apps import DocumentConfig
+from services.document.errors import DocumentCode
 
-CODE = "document"
+CODE = DocumentConfig.code
 
 
 def is_admin(request) -> bool:
@@ -18,3 +20,12 @@ def is_admin(request) -> bool:
 def may_manage(request, file) -> bool:
     """Edit metadata, upload a version, share, unshare, delete: the owner or an admin."""
     return is_admin(request) or file.owner_id == request.user.pk
+
+
+def require_manage(request, file, what: str) -> None:
+    """`what` completes the refusal: "Only the owner or an admin <what>."."""
+    refuse_unless(
+        may_manage(request, file),
+        DocumentCode.NOT_FILE_OWNER,
+        f"Only the owner or an admin {what}.",
+    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 
-from services.base.concurrency import soft_delete, update_versioned
-from services.base.exceptions import RuleViolation
+from core.activeactive import soft_delete, versioned_update, write_transaction
+from services.base.exceptions import ServiceError
+from services.document.errors import DocumentCode
 from services.document.models import File, FileContent, FileVersion, Share
 
 
@@ -21,26 +21,24 @@ def max_file_bytes() -> int:
 
 def file_create(*, owner, name: str, description: str = "", content: bytes | None = None) -> File:
     """A file record and, when content is given, its version 1 — both or neither."""
-    with transaction.atomic():
+    with write_transaction(File):
         file = File.objects.create(owner=owner, name=name, description=description)
         if content is not None:
             _version_store(file=file, number=1, created_by=owner, content=content)
     return file
 
 
-def file_update(*, file: File, version: int, changes: dict, serializer_class) -> File:
-    return update_versioned(
-        file, version=version, changes=changes, serializer_class=serializer_class
-    )
+def file_update(*, file: File, version: int, changes: dict) -> File:
+    return versioned_update(file, version=version, changes=changes)
 
 
-def file_delete(*, file: File, version: int, serializer_class) -> None:
-    soft_delete(file, version=version, serializer_class=serializer_class)
+def file_delete(*, file: File, version: int) -> None:
+    soft_delete(file, version=version)
 
 
 def version_add(*, file: File, created_by, content: bytes) -> FileVersion:
     """Append version max + 1; the file row is locked so two uploads never share a number."""
-    with transaction.atomic():
+    with write_transaction(File):
         locked = _lock(file)
         last = locked.versions.aggregate(last=Max("number"))["last"] or 0
         return _version_store(file=locked, number=last + 1, created_by=created_by, content=content)
@@ -48,17 +46,17 @@ def version_add(*, file: File, created_by, content: bytes) -> FileVersion:
 
 def share_add(*, file: File, created_by, user=None, group=None) -> Share:
     """Share with one user or one group; the file row lock keeps the duplicate check honest."""
-    with transaction.atomic():
+    with write_transaction(File):
         locked = _lock(file)
         if user is not None and user.pk == locked.owner_id:
-            raise RuleViolation("already_shared", "The owner already has the file.")
+            raise ServiceError(DocumentCode.ALREADY_SHARED, "The owner already has the file.")
         if Share.objects.filter(file=locked, user=user, group=group).exists():
-            raise RuleViolation("already_shared", "The file is already shared with them.")
+            raise ServiceError(DocumentCode.ALREADY_SHARED, "The file is already shared with them.")
         return Share.objects.create(file=locked, user=user, group=group, created_by=created_by)
 
 
-def share_remove(*, share: Share, version: int, serializer_class) -> None:
-    soft_delete(share, version=version, serializer_class=serializer_class)
+def share_remove(*, share: Share, version: int) -> None:
+    soft_delete(share, version=version)
 
 
 def _lock(file: File) -> File:

@@ -7,7 +7,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 from services.message import permissions, selectors, services
@@ -21,9 +20,14 @@ from services.message.serializers import (
 
 
 class MessageViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = MessageSerializer
     box = "all"
     filter_class = MailboxFilterSerializer
+
+    def render_current(self, row) -> dict:
+        """A 409's `current` is the caller's mailbox row (a Delivery) as MessageSerializer
+        renders it; that serializer is not a ModelSerializer, so the base cannot tell."""
+        return MessageSerializer(row, context={"request": self.request}).data
 
     def delivery(self, request, message_id):
         """The caller's own row for the message: 404 if they neither sent nor received it."""
@@ -87,9 +91,7 @@ class MessageDetailApi(MessageViewBase):
     def delete(self, request, message_id):
         delivery = self.delivery(request, message_id)
         version = expected_version(request.query_params)
-        services.message_delete_for_me(
-            delivery=delivery, version=version, serializer_class=MessageSerializer
-        )
+        services.message_delete_for_me(delivery=delivery, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -99,11 +101,8 @@ class MessageReadApi(MessageViewBase):
         delivery = self.delivery(request, message_id)
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not permissions.may_mark_read(request, delivery):
-            raise Forbidden("not_recipient", "Only a recipient marks a message read.")
+        permissions.require_mark_read(request, delivery)
         delivery = services.message_mark_read(
-            delivery=delivery,
-            version=serializer.validated_data["version"],
-            serializer_class=MessageSerializer,
+            delivery=delivery, version=serializer.validated_data["version"]
         )
         return Response(MessageSerializer(delivery).data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from services.message import services
-from services.message.serializers import MessageSerializer
 
 
 def seed(*, people: dict, now) -> None:
@@ -30,9 +29,7 @@ def seed(*, people: dict, now) -> None:
         body="Looked at it: the 62k is right, we moved the warehouse lease to Q4.",
     )
     sofia_copy = reply.message.deliveries.get(person=sofia)
-    services.message_mark_read(
-        delivery=sofia_copy, version=sofia_copy.version, serializer_class=MessageSerializer
-    )
+    services.message_mark_read(delivery=sofia_copy, version=sofia_copy.version)
     services.message_send(
         sender=minjun,
         recipients=[liam],

@@ -6,8 +6,16 @@ own mailbox rows, so nobody (not even `admin`) reaches anyone else's messages.
 
 from __future__ import annotations
 
-CODE = "message"
+from services.base.permissions import refuse_unless
+from services.message.apps import MessageConfig
+from services.message.errors import MessageCode
+
+CODE = MessageConfig.code
 
 
 def may_mark_read(request, delivery) -> bool:
     return delivery.is_recipient and delivery.person_id == request.user.pk
+
+
+def require_mark_read(request, delivery) -> None:
+    refuse_unless(may_mark_read(request, delivery), MessageCode.NOT_RECIPIENT)

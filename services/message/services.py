@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
-from services.base.concurrency import soft_delete, update_versioned
+from core.activeactive import soft_delete, versioned_update, write_transaction
 from services.message.models import Delivery, Message
 
 
@@ -14,7 +13,7 @@ def message_send(*, sender, recipients: list, subject: str, body: str) -> Delive
 
     Sending to oneself is allowed: the sender's row is then in both boxes, unread.
     """
-    with transaction.atomic():
+    with write_transaction(Message):
         message = Message.objects.create(sender=sender, subject=subject, body=body)
         people = {user.pk: user for user in recipients}
         rows = [
@@ -35,18 +34,13 @@ def message_send(*, sender, recipients: list, subject: str, body: str) -> Delive
     return own
 
 
-def message_mark_read(*, delivery: Delivery, version: int, serializer_class) -> Delivery:
+def message_mark_read(*, delivery: Delivery, version: int) -> Delivery:
     """Idempotent: a message already read stays read at its first reading."""
     if delivery.read_at is not None:
         return delivery
-    return update_versioned(
-        delivery,
-        version=version,
-        changes={"read_at": timezone.now()},
-        serializer_class=serializer_class,
-    )
+    return versioned_update(delivery, version=version, changes={"read_at": timezone.now()})
 
 
-def message_delete_for_me(*, delivery: Delivery, version: int, serializer_class) -> None:
+def message_delete_for_me(*, delivery: Delivery, version: int) -> None:
     """Hides the message from this person's boxes; the other participants keep theirs."""
-    soft_delete(delivery, version=version, serializer_class=serializer_class)
+    soft_delete(delivery, version=version)

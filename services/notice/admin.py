@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin, ReadOnlyAdminMixin, ShownInlineMixin
 from services.notice.models import Notice, NoticeAudience, ReadReceipt
 
 
@@ -11,21 +12,13 @@ class AudienceInline(admin.TabularInline):
     readonly_fields = ("deleted_at",)
 
 
-class ReceiptInline(admin.TabularInline):
+class ReceiptInline(ReadOnlyAdminMixin, ShownInlineMixin, admin.TabularInline):
     model = ReadReceipt
-    extra = 0
-    can_delete = False
     readonly_fields = ("reader", "created_at")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     list_display = ("title", "author", "for_everyone", "pinned", "publish_at", "expires_at")
     list_filter = ("pinned", "for_everyone")
     search_fields = ("title", "body", "author__username")
@@ -35,16 +28,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadReceipt)
-class ReadReceiptAdmin(admin.ModelAdmin):
+class ReadReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("notice", "reader", "created_at")
     search_fields = ("notice__title", "reader__username")
     readonly_fields = ("notice", "reader", "created_at", "origin_node")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -9,7 +9,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 from services.notice import permissions, selectors, services
@@ -22,7 +21,7 @@ from services.notice.serializers import (
 
 
 class NoticeViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = NoticeSerializer
 
     def notice(self, request, notice_id):
         visible = selectors.notice_list(
@@ -34,6 +33,9 @@ class NoticeViewBase(ServiceAPIView):
     def output(request):
         """The serializer for one notice as this caller sees it (also in a 409's `current`)."""
         return partial(NoticeSerializer, context={"user": request.user})
+
+    def render_current(self, row) -> dict:
+        return self.output(self.request)(row).data
 
 
 class NoticeListApi(NoticeViewBase):
@@ -73,14 +75,9 @@ class NoticeDetailApi(NoticeViewBase):
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
         groups = changes.pop("groups", ...)  # left out: the audience stays as it is
-        if not permissions.may_edit(request, notice):
-            raise Forbidden("not_notice_author", "Only the author or an admin edits a notice.")
+        permissions.require_edit(request, notice)
         notice = services.notice_update(
-            notice=notice,
-            version=version,
-            changes=changes,
-            groups=groups,
-            serializer_class=self.output(request),
+            notice=notice, version=version, changes=changes, groups=groups
         )
         return Response(self.output(request)(notice).data)
 
@@ -88,11 +85,8 @@ class NoticeDetailApi(NoticeViewBase):
     def delete(self, request, notice_id):
         notice = self.notice(request, notice_id)
         version = expected_version(request.query_params)
-        if not permissions.may_edit(request, notice):
-            raise Forbidden("not_notice_author", "Only the author or an admin deletes a notice.")
-        services.notice_delete(
-            notice=notice, version=version, serializer_class=self.output(request)
-        )
+        permissions.require_edit(request, notice)
+        services.notice_delete(notice=notice, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

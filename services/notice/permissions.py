@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from services.base.permissions import can, require
+from services.base.permissions import can, refuse_unless, require
+from services.notice.apps import NoticeConfig
+from services.notice.errors import NoticeCode
 
-CODE = "notice"
+CODE = NoticeConfig.code
 
 
 def is_admin(request) -> bool:
@@ -15,6 +17,10 @@ def is_admin(request) -> bool:
 
 def may_edit(request, notice) -> bool:
     return is_admin(request) or notice.author_id == request.user.pk
+
+
+def require_edit(request, notice) -> None:
+    refuse_unless(may_edit(request, notice), NoticeCode.NOT_NOTICE_AUTHOR)
 
 
 class ReadGrant(BasePermission):

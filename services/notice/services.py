@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
-from services.base.concurrency import soft_delete, update_versioned
+from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
 from services.notice import selectors
 from services.notice.models import Notice, NoticeAudience, ReadReceipt
 
@@ -24,7 +23,7 @@ def notice_create(
     fields = {"pinned": pinned, "expires_at": expires_at}
     if publish_at is not None:
         fields["publish_at"] = publish_at
-    with transaction.atomic():
+    with write_transaction(Notice):
         notice = Notice.objects.create(
             author=author, title=title, body=body, for_everyone=groups is None, **fields
         )
@@ -32,27 +31,23 @@ def notice_create(
     return notice
 
 
-def notice_update(
-    *, notice: Notice, version: int, changes: dict, serializer_class, groups=...
-) -> Notice:
+def notice_update(*, notice: Notice, version: int, changes: dict, groups=...) -> Notice:
     """Apply `changes`; `groups` (None = everyone, a list = those groups) replaces the audience.
 
     Left as `...`, the audience stays as it is. Replaced links are soft-deleted, never
     removed, so the other node's replication always finds the rows it updates.
     """
-    with transaction.atomic():
+    with write_transaction(Notice):
         if groups is not ...:
             changes = {**changes, "for_everyone": groups is None}
-        notice = update_versioned(
-            notice, version=version, changes=changes, serializer_class=serializer_class
-        )
+        notice = versioned_update(notice, version=version, changes=changes)
         if groups is not ...:
             _replace_links(notice, groups or [])
     return notice
 
 
-def notice_delete(*, notice: Notice, version: int, serializer_class) -> None:
-    soft_delete(notice, version=version, serializer_class=serializer_class)
+def notice_delete(*, notice: Notice, version: int) -> None:
+    soft_delete(notice, version=version)
 
 
 def notice_mark_read(*, notice: Notice, reader) -> tuple[ReadReceipt, bool]:
@@ -81,6 +76,5 @@ def _replace_links(notice: Notice, groups: list) -> None:
             wanted.pop(link.group_id)
         else:
             link.deleted_at = timezone.now()
-            link.version += 1
-            link.save(update_fields=["deleted_at", "version"])
+            versioned_save(link, fields=["deleted_at"])
     _add_links(notice, list(wanted.values()))

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin
 from services.reservation.models import Booking, Room
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "capacity", "deleted_at", "updated_at")
     list_filter = (("deleted_at", admin.EmptyFieldListFilter),)
     search_fields = ("name",)
@@ -15,7 +16,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     """Bookings are made through the API, which enforces the no-overlap rule."""
 
     list_display = ("room", "start", "end", "booker", "title", "cancelled_at")
@@ -37,7 +38,4 @@ class BookingAdmin(admin.ModelAdmin):
     )
 
     def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -7,8 +7,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
-from services.base.permissions import require
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 from services.reservation import permissions, selectors, services
@@ -22,11 +20,9 @@ from services.reservation.serializers import (
 )
 
 
-class ReservationViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+class RoomListApi(ServiceAPIView):
+    serializer_class = RoomSerializer
 
-
-class RoomListApi(ReservationViewBase):
     @extend_schema(
         operation_id="reservation_rooms_list",
         parameters=[RoomFilterSerializer],
@@ -40,14 +36,16 @@ class RoomListApi(ReservationViewBase):
 
     @extend_schema(request=RoomSerializer, responses={201: RoomSerializer})
     def post(self, request):
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         serializer = RoomSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         room = services.room_create(**serializer.validated_data)
         return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
 
 
-class RoomDetailApi(ReservationViewBase):
+class RoomDetailApi(ServiceAPIView):
+    serializer_class = RoomSerializer
+
     @extend_schema(responses=RoomSerializer)
     def get(self, request, room_id):
         return Response(RoomSerializer(get_or_404(Room.objects.all(), pk=room_id)).data)
@@ -55,26 +53,26 @@ class RoomDetailApi(ReservationViewBase):
     @extend_schema(request=RoomUpdateSerializer, responses=RoomSerializer)
     def patch(self, request, room_id):
         room = get_or_404(Room.objects.all(), pk=room_id)
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         serializer = RoomUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
-        room = services.room_update(
-            room=room, version=version, changes=changes, serializer_class=RoomSerializer
-        )
+        room = services.room_update(room=room, version=version, changes=changes)
         return Response(RoomSerializer(room).data)
 
     @extend_schema(parameters=[VERSION_PARAMETER], responses={204: None})
     def delete(self, request, room_id):
         room = get_or_404(Room.objects.all(), pk=room_id)
-        require(request, permissions.CODE, "admin")
+        permissions.require_manage(request)
         version = expected_version(request.query_params)
-        services.room_delete(room=room, version=version, serializer_class=RoomSerializer)
+        services.room_delete(room=room, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BookingListApi(ReservationViewBase):
+class BookingListApi(ServiceAPIView):
+    serializer_class = BookingSerializer
+
     @extend_schema(
         operation_id="reservation_bookings_list",
         parameters=[BookingFilterSerializer],
@@ -94,18 +92,21 @@ class BookingListApi(ReservationViewBase):
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
-class BookingDetailApi(ReservationViewBase):
+class BookingDetailApi(ServiceAPIView):
+    serializer_class = BookingSerializer
+
     @extend_schema(responses=BookingSerializer)
     def get(self, request, booking_id):
         return Response(BookingSerializer(_booking(booking_id)).data)
 
 
-class BookingCancelApi(ReservationViewBase):
+class BookingCancelApi(ServiceAPIView):
+    serializer_class = BookingSerializer
+
     @extend_schema(request=None, responses=BookingSerializer)
     def post(self, request, booking_id):
         booking = _booking(booking_id)
-        if not permissions.may_cancel(request, booking):
-            raise Forbidden("not_booker", "Only the booker or an admin cancels a booking.")
+        permissions.require_cancel(request, booking)
         booking = services.booking_cancel(booking=booking, by=request.user)
         return Response(BookingSerializer(booking).data)
 

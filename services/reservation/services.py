@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from platform_site.activeactive import write_transaction
-from services.base.concurrency import soft_delete, update_versioned
-from services.base.exceptions import RuleViolation
+from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
+from services.base.exceptions import ServiceError
+from services.reservation.errors import ReservationCode
 from services.reservation.models import Booking, Room
 from services.reservation.selectors import overlapping_bookings
 
@@ -15,13 +15,11 @@ def room_create(*, name: str, capacity: int) -> Room:
     return Room.objects.create(name=name, capacity=capacity)
 
 
-def room_update(*, room: Room, version: int, changes: dict, serializer_class) -> Room:
-    return update_versioned(
-        room, version=version, changes=changes, serializer_class=serializer_class
-    )
+def room_update(*, room: Room, version: int, changes: dict) -> Room:
+    return versioned_update(room, version=version, changes=changes)
 
 
-def room_delete(*, room: Room, version: int, serializer_class) -> None:
+def room_delete(*, room: Room, version: int) -> None:
     """Remove a room that has no live booking still to come (past ones stay as history)."""
     with write_transaction(Booking):
         locked = _lock_room(room)
@@ -29,8 +27,8 @@ def room_delete(*, room: Room, version: int, serializer_class) -> None:
             room=locked, cancelled_at__isnull=True, end__gt=timezone.now()
         )
         if upcoming.exists():
-            raise RuleViolation("room_in_use", "Cancel the room's upcoming bookings first.")
-        soft_delete(locked, version=version, serializer_class=serializer_class)
+            raise ServiceError(ReservationCode.ROOM_IN_USE)
+        soft_delete(locked, version=version)
 
 
 def booking_create(*, room: Room, booker, start, end, title: str = "") -> Booking:
@@ -43,7 +41,7 @@ def booking_create(*, room: Room, booker, start, end, title: str = "") -> Bookin
     with write_transaction(Booking):
         locked = _lock_room(room)
         if overlapping_bookings(room=locked, start=start, end=end).exists():
-            raise RuleViolation("overlap", "The room is already booked for part of that time.")
+            raise ServiceError(ReservationCode.OVERLAP)
         return Booking.objects.create(room=locked, booker=booker, start=start, end=end, title=title)
 
 
@@ -52,16 +50,15 @@ def booking_cancel(*, booking: Booking, by) -> Booking:
     with write_transaction(Booking):
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if not locked.is_live:
-            raise RuleViolation("already_cancelled", "This booking was already cancelled.")
+            raise ServiceError(ReservationCode.ALREADY_CANCELLED)
         locked.cancelled_at = timezone.now()
         locked.cancelled_by = by
-        locked.version += 1
-        locked.save()
+        versioned_save(locked, fields=["cancelled_at", "cancelled_by"])
     return locked
 
 
 def _lock_room(room: Room) -> Room:
     locked = Room.objects.select_for_update().filter(pk=room.pk).first()
     if locked is None:  # removed between the caller's read and this lock
-        raise RuleViolation("room_removed", "This room has been removed.")
+        raise ServiceError(ReservationCode.ROOM_REMOVED)
     return locked

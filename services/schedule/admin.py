@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import NoHardDeleteMixin
 from services.schedule.models import Event, EventAttendee
 
 
@@ -13,7 +14,7 @@ class AttendeeInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     list_display = ("title", "owner", "start", "end", "location", "private")
     list_filter = ("private",)
     search_fields = ("title", "location", "owner__username")

@@ -9,7 +9,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
 from services.schedule import permissions, selectors, services
@@ -23,7 +22,7 @@ from services.schedule.serializers import (
 
 
 class ScheduleViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = EventSerializer
 
     def event(self, request, event_id):
         visible = selectors.event_visible(user=request.user, see_all=permissions.is_admin(request))
@@ -33,6 +32,9 @@ class ScheduleViewBase(ServiceAPIView):
     def output(request):
         """The serializer for one event as this caller may see it (also in a 409's `current`)."""
         return partial(EventSerializer, context={"viewer": request.user})
+
+    def render_current(self, row) -> dict:
+        return self.output(self.request)(row).data
 
 
 class EventListApi(ScheduleViewBase):
@@ -72,14 +74,9 @@ class EventDetailApi(ScheduleViewBase):
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
         attendees = changes.pop("attendees", ...)  # left out: the attendees stay as they are
-        if not permissions.may_edit(request, event):
-            raise Forbidden("not_event_owner", "Only the owner or an admin edits an event.")
+        permissions.require_edit(request, event)
         event = services.event_update(
-            event=event,
-            version=version,
-            changes=changes,
-            attendees=attendees,
-            serializer_class=self.output(request),
+            event=event, version=version, changes=changes, attendees=attendees
         )
         return Response(self.output(request)(event).data)
 
@@ -87,9 +84,8 @@ class EventDetailApi(ScheduleViewBase):
     def delete(self, request, event_id):
         event = self.event(request, event_id)
         version = expected_version(request.query_params)
-        if not permissions.may_edit(request, event):
-            raise Forbidden("not_event_owner", "Only the owner or an admin deletes an event.")
-        services.event_delete(event=event, version=version, serializer_class=self.output(request))
+        permissions.require_edit(request, event)
+        services.event_delete(event=event, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from services.base.permissions import can
+from services.base.permissions import can, refuse_unless
+from services.schedule.apps import ScheduleConfig
+from services.schedule.errors import ScheduleCode
 
-CODE = "schedule"
+CODE = ScheduleConfig.code
 
 
 def is_admin(request) -> bool:
@@ -14,3 +16,7 @@ def is_admin(request) -> bool:
 def may_edit(request, event) -> bool:
     """The owner edits and deletes; an admin too (private details stay hidden from them)."""
     return is_admin(request) or event.owner_id == request.user.pk
+
+
+def require_edit(request, event) -> None:
+    refuse_unless(may_edit(request, event), ScheduleCode.NOT_EVENT_OWNER)

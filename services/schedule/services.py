@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
-from services.base.concurrency import soft_delete, update_versioned
+from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
 from services.schedule.models import Event, EventAttendee
 
 
@@ -20,7 +19,7 @@ def event_create(
     private: bool = False,
     attendees: list | tuple = (),
 ) -> Event:
-    with transaction.atomic():
+    with write_transaction(Event):
         event = Event.objects.create(
             owner=owner,
             title=title,
@@ -34,25 +33,21 @@ def event_create(
     return event
 
 
-def event_update(
-    *, event: Event, version: int, changes: dict, serializer_class, attendees=...
-) -> Event:
+def event_update(*, event: Event, version: int, changes: dict, attendees=...) -> Event:
     """Apply `changes`; a list of `attendees` replaces them (left as `...`, they stay).
 
     Attendees taken off are soft-deleted, never removed, so the other node's replication
     always finds the rows it updates.
     """
-    with transaction.atomic():
-        event = update_versioned(
-            event, version=version, changes=changes, serializer_class=serializer_class
-        )
+    with write_transaction(Event):
+        event = versioned_update(event, version=version, changes=changes)
         if attendees is not ...:
             _replace_attendees(event, attendees)
     return event
 
 
-def event_delete(*, event: Event, version: int, serializer_class) -> None:
-    soft_delete(event, version=version, serializer_class=serializer_class)
+def event_delete(*, event: Event, version: int) -> None:
+    soft_delete(event, version=version)
 
 
 def _add_attendees(event: Event, users) -> None:
@@ -66,6 +61,5 @@ def _replace_attendees(event: Event, users) -> None:
             wanted.pop(link.user_id)  # kept; a duplicate link from a race is retired below
         else:
             link.deleted_at = timezone.now()
-            link.version += 1
-            link.save(update_fields=["deleted_at", "version"])
+            versioned_save(link, fields=["deleted_at"])
     _add_attendees(event, wanted.values())

@@ -7,7 +7,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from services.base.concurrency import expected_version
-from services.base.exceptions import Forbidden
 from services.base.permissions import require
 from services.base.schema import VERSION_PARAMETER, paginated
 from services.base.views import ServiceAPIView, get_or_404
@@ -22,7 +21,7 @@ from services.task.serializers import (
 
 
 class TaskViewBase(ServiceAPIView):
-    service_code = permissions.CODE
+    serializer_class = TaskSerializer
 
     def visible(self, request):
         return selectors.task_list(
@@ -69,20 +68,16 @@ class TaskDetailApi(TaskViewBase):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
-        if not permissions.may_edit(request, task):
-            raise Forbidden("not_task_owner", "Only the creator or an admin edits a task.")
-        task = services.task_update(
-            task=task, version=version, changes=changes, serializer_class=TaskSerializer
-        )
+        permissions.require_edit(request, task)
+        task = services.task_update(task=task, version=version, changes=changes)
         return Response(TaskSerializer(task).data)
 
     @extend_schema(parameters=[VERSION_PARAMETER], responses={204: None})
     def delete(self, request, task_id):
         task = self.task(request, task_id)
         version = expected_version(request.query_params)
-        if not permissions.may_edit(request, task):
-            raise Forbidden("not_task_owner", "Only the creator or an admin deletes a task.")
-        services.task_delete(task=task, version=version, serializer_class=TaskSerializer)
+        permissions.require_edit(request, task)
+        services.task_delete(task=task, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -92,11 +87,8 @@ class TaskTransitionApi(TaskViewBase):
         task = self.task(request, task_id)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not permissions.may_transition(request, task):
-            raise Forbidden("not_task_party", "Only the creator or the assignee moves a task.")
-        task = services.task_transition(
-            task=task, serializer_class=TaskSerializer, **serializer.validated_data
-        )
+        permissions.require_transition(request, task)
+        task = services.task_transition(task=task, **serializer.validated_data)
         return Response(TaskSerializer(task).data)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.task.models import Status
-from services.task.serializers import TaskSerializer
 from services.task.services import comment_add, task_create, task_transition
 
 # (creator, assignee, title, due in days, the statuses to walk through)
@@ -28,8 +27,6 @@ def seed(*, people: dict, now) -> None:
             due_date=(now + timedelta(days=due_days)).date(),
         )
         for status in steps:
-            task = task_transition(
-                task=task, version=task.version, to=Status(status), serializer_class=TaskSerializer
-            )
+            task = task_transition(task=task, version=task.version, to=Status(status))
         if assignee:
             comment_add(task=task, author=people[creator], body="Thanks for picking this up.")

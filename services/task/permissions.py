@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from services.base.permissions import can
+from services.base.permissions import can, refuse_unless
+from services.task.apps import TaskConfig
+from services.task.errors import TaskCode
 
-CODE = "task"
+CODE = TaskConfig.code
 
 
 def is_admin(request) -> bool:
@@ -19,5 +21,9 @@ def may_transition(request, task) -> bool:
     return is_admin(request) or request.user.pk in (task.creator_id, task.assignee_id)
 
 
-def may_reassign(request, task) -> bool:
-    return may_edit(request, task)
+def require_edit(request, task) -> None:
+    refuse_unless(may_edit(request, task), TaskCode.NOT_TASK_OWNER)
+
+
+def require_transition(request, task) -> None:
+    refuse_unless(may_transition(request, task), TaskCode.NOT_TASK_PARTY)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from services.base.concurrency import soft_delete, update_versioned
-from services.base.exceptions import RuleViolation
+from core.activeactive import soft_delete, versioned_update
+from services.base.exceptions import ServiceError
+from services.task.errors import TaskCode
 from services.task.models import TRANSITIONS, Comment, Task
 
 
@@ -15,26 +16,21 @@ def task_create(
     )
 
 
-def task_update(*, task: Task, version: int, changes: dict, serializer_class) -> Task:
-    return update_versioned(
-        task, version=version, changes=changes, serializer_class=serializer_class
-    )
+def task_update(*, task: Task, version: int, changes: dict) -> Task:
+    return versioned_update(task, version=version, changes=changes)
 
 
-def task_transition(*, task: Task, version: int, to: str, serializer_class) -> Task:
+def task_transition(*, task: Task, version: int, to: str) -> Task:
     """Move along an allowed transition only; the check and the write share one lock."""
     if to not in TRANSITIONS[task.status]:
-        raise RuleViolation(
-            "transition_not_allowed", f"A task cannot go from {task.status} to {to}."
+        raise ServiceError(
+            TaskCode.TRANSITION_NOT_ALLOWED, f"A task cannot go from {task.status} to {to}."
         )
-    updated = update_versioned(
-        task, version=version, changes={"status": to}, serializer_class=serializer_class
-    )
-    return updated
+    return versioned_update(task, version=version, changes={"status": to})
 
 
-def task_delete(*, task: Task, version: int, serializer_class) -> None:
-    soft_delete(task, version=version, serializer_class=serializer_class)
+def task_delete(*, task: Task, version: int) -> None:
+    soft_delete(task, version=version)
 
 
 def comment_add(*, task: Task, author, body: str) -> Comment:

@@ -9,21 +9,10 @@ from __future__ import annotations
 import pytest
 
 from client import PlatformClient, RequestsTransport
+from core import registry
 from deploy.local.cluster import ClusterPorts, LocalCluster
 
 PASSWORD = "Cluster-Passw0rd!"
-SERVICES = [
-    "notice",
-    "directory",
-    "approval",
-    "schedule",
-    "task",
-    "document",
-    "message",
-    "attendance",
-    "asset",
-    "reservation",
-]
 USERS = """
 from django.contrib.auth import get_user_model
 from credential.keys import ensure_primary_key
@@ -48,7 +37,8 @@ def cluster(tmp_path_factory):
     )
     cluster.up()
     users = {"alice": ("write",), "bob": ("write",), "root": ("write", "admin")}
-    cluster.shell(1, USERS.format(users=users, password=PASSWORD, services=SERVICES))
+    codes = registry.business_codes()
+    cluster.shell(1, USERS.format(users=users, password=PASSWORD, services=codes))
     cluster.wait_in_sync()
     yield cluster
     cluster.down()

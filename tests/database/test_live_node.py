@@ -56,7 +56,7 @@ def test_a_route_change_reaches_every_worker_within_one_second(start_node):
     node.manage("routes", "maintenance", "task", "--off")
     assert first_seen is not None
     assert {(a.status, a.code) for a in answers} == {(503, "maintenance")}
-    assert {a.data["message"] for a in answers} == {"Moving racks"}
+    assert {a.data["detail"] for a in answers} == {"Moving racks"}
     assert api.get("/api/v1/credential/me").status == 200
 
 

@@ -1,6 +1,6 @@
 """Manage the server's RSA keys: list, generate, rotate, retire, ensure a primary exists.
 
-Keys are credential data, written on the home node (ARCHITECTURE.md) and replicated; each
+Keys are credential data, written on the home node (docs/ARCHITECTURE.md) and replicated; each
 process picks a change up through its key ring without a restart. Nothing here prints
 private material. `retire` stops a key being accepted at once, so it is a dry run unless
 given `--apply`; `rotate` keeps the old primary accepted for an overlap, so clients that

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from demo.people import SERVICES, STAFF, create_people
+from core import registry
+from demo.people import STAFF, create_people
 
 
 class Command(BaseCommand):
@@ -31,13 +32,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, password = create_people()
             now = timezone.now()
-            for code in SERVICES:
+            for config in registry.business_services():
                 try:
-                    seed = import_module(f"services.{code}.demo").seed
+                    seed = import_module(f"{config.name}.demo").seed
                 except (ImportError, AttributeError) as exc:
-                    raise CommandError(f"services.{code}.demo has no seed(): {exc}") from None
+                    raise CommandError(f"{config.name}.demo has no seed(): {exc}") from None
                 seed(people=people, now=now)
-                self.stdout.write(f"  {code}: seeded")
+                self.stdout.write(f"  {config.code}: seeded")
         line = f"users {', '.join(sorted(people))}; password {password}"
         if admin_password_file:
             admin_password_file.parent.mkdir(parents=True, exist_ok=True)

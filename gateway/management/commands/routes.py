@@ -8,9 +8,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.activeactive import write_transaction
 from gateway import history
 from gateway.models import ServiceRoute
-from platform_site.activeactive import write_transaction
+from replication.homes import homes
 
 ACTOR = "manage.py routes"
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         for route in ServiceRoute.objects.all():
             self.stdout.write(
                 f"{route.code:<13}{route.enabled!s:<9}{route.maintenance!s:<8}"
-                f"{route.home_node:<6}{route.version:<5}{route.target}"
+                f"{homes.home_node(route.code):<6}{route.version:<5}{route.target}"
                 + (f"  [{route.maintenance_message}]" if route.maintenance else "")
             )
 

@@ -8,59 +8,10 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from replication.checksum import CompareResult, Table, compare, platform_tables
-
-SHOWN_KEYS = 20
-
-
-def require_peer() -> None:
-    if "peer" not in settings.DATABASES:
-        raise CommandError("no peer configured: set PEER_DATABASE_URL to the other node's database")
-
-
-def selected_tables(names: list[str] | None) -> list[Table]:
-    tables = platform_tables()
-    if not names:
-        return tables
-    by_name = {t.name: t for t in tables}
-    unknown = sorted(set(names) - set(by_name))
-    if unknown:
-        raise CommandError(f"unknown table(s): {', '.join(unknown)}")
-    return [by_name[name] for name in dict.fromkeys(names)]
-
-
-def add_compare_arguments(parser) -> None:
-    parser.add_argument(
-        "--table", action="append", dest="tables", metavar="TABLE", help="Only this table."
-    )
-    parser.add_argument("--rechecks", type=int, default=2, help="Re-checks of a differing chunk.")
-    parser.add_argument(
-        "--recheck-delay", type=float, default=0.5, help="Seconds between re-checks."
-    )
-
-
-def text_report(result: CompareResult) -> str:
-    lines = []
-    for table in result.tables:
-        line = (
-            f"{table.table.name}: {table.chunks} chunk(s) compared, "
-            f"{len(table.persistent)} differing"
-        )
-        transient = len(table.differing) - len(table.persistent)
-        if transient:
-            line += f" ({transient} more differed briefly: changes in flight)"
-        if table.rows:
-            shown = ", ".join(f"{r.pk} ({r.where})" for r in table.rows[:SHOWN_KEYS])
-            more = len(table.rows) - SHOWN_KEYS
-            line += f"; {len(table.rows)} differing key(s): {shown}"
-            line += f" … and {more} more" if more > 0 else ""
-        lines.append(line)
-    differing = [t.table.name for t in result.tables if t.differs]
-    lines.append(f"DIFFERENT: {', '.join(differing)}" if differing else "EQUAL")
-    return "\n".join(lines)
+from replication.checksum import compare
+from replication.cli import add_compare_arguments, require_peer, selected_tables, text_report
 
 
 class Command(BaseCommand):

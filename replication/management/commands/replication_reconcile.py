@@ -12,11 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from replication import reconcile
 from replication.checksum import compare
-from replication.management.commands.replication_checksum import (
-    add_compare_arguments,
-    require_peer,
-    selected_tables,
-)
+from replication.cli import add_compare_arguments, require_peer, selected_tables
 from replication.reconcile import Decision
 
 SIDES = {"default": "this node", "peer": "peer"}

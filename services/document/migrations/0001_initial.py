@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import platform_site.activeactive
+import core.activeactive
 
 
 class Migration(migrations.Migration):
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("data", models.BinaryField()),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
@@ -177,7 +177,7 @@ class Migration(migrations.Migration):
                 (
                     "origin_node",
                     models.PositiveSmallIntegerField(
-                        default=platform_site.activeactive.this_node_index, editable=False
+                        default=core.activeactive.this_node_index, editable=False
                     ),
                 ),
                 ("number", models.PositiveIntegerField()),

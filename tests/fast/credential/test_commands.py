@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from credential.management.commands.credential_prune import delete_in_batches
+from core.activeactive import delete_in_batches
 from credential.models import ServerKey, Session
 from credential.sessions import session_create
 from gateway.models import SeenNonce
@@ -148,7 +148,7 @@ def prunable_rows(django_user_model, settings):
 
 @pytest.mark.django_db
 def test_prune_dry_run_counts_and_deletes_nothing(prunable_rows):
-    output = run("credential_prune")
+    output = run("platform_prune")
     assert "Would delete 1 ended sessions" in output
     assert "Would delete 1 spent nonces" in output
     assert Session.objects.count() == 3
@@ -157,7 +157,7 @@ def test_prune_dry_run_counts_and_deletes_nothing(prunable_rows):
 
 @pytest.mark.django_db
 def test_prune_apply_deletes_only_this_nodes_ended_sessions_and_old_nonces(prunable_rows):
-    output = run("credential_prune", "--apply")
+    output = run("platform_prune", "--apply")
     assert "Deleted 1 ended sessions" in output
     assert "Deleted 1 spent nonces" in output
     assert set(Session.objects.all()) == set(prunable_rows["kept"])
@@ -167,7 +167,7 @@ def test_prune_apply_deletes_only_this_nodes_ended_sessions_and_old_nonces(pruna
 
 @pytest.mark.django_db
 def test_prune_keeps_sessions_ended_within_the_retention(prunable_rows):
-    output = run("credential_prune", "--apply", "--retention-hours", "96")
+    output = run("platform_prune", "--apply", "--retention-hours", "96")
     assert "Deleted 0 ended sessions" in output
     assert Session.objects.count() == 3
 

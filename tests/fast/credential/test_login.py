@@ -40,7 +40,8 @@ def test_login_returns_a_session_and_the_callers_grants(connect, make_user):
 def test_a_wrong_password_is_an_encrypted_401(connect, boss):
     response = connect().login("boss", "not the password")
     assert response.status == 401 and response.encrypted
-    assert response.data == {"code": "invalid_credentials"}
+    assert (response.code, response.data["status"]) == ("invalid_credentials", 401)
+    assert set(response.data) == {"type", "title", "status", "code", "detail"}
     assert AuditEvent.objects.filter(kind="login_failed", username="boss").count() == 1
 
 
@@ -66,13 +67,14 @@ def test_an_unknown_user_gets_the_same_answer_after_the_same_hashing_work(
         CountingHasher.calls = 0
         response = connect().login(username, "wrong password")
         answers.append((response.status, response.data, CountingHasher.calls))
-    assert answers[0] == answers[1] == (401, {"code": "invalid_credentials"}, 1)
+    assert answers[0] == answers[1]
+    assert (answers[0][0], answers[0][1]["code"], answers[0][2]) == (401, "invalid_credentials", 1)
 
 
 def test_an_inactive_user_is_refused_like_a_wrong_password(connect, make_user):
     make_user("gone", active=False)
     response = connect().login("gone", PASSWORD)
-    assert (response.status, response.data) == (401, {"code": "invalid_credentials"})
+    assert (response.status, response.code) == (401, "invalid_credentials")
 
 
 def test_a_login_payload_with_wrong_types_is_an_encrypted_400(connect, boss):

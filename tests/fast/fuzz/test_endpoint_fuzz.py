@@ -17,7 +17,6 @@ from functools import cache
 from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver
@@ -27,10 +26,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from client import PlatformClient
+from core import registry
+from core.crypto.atrest import private_key_to_der
 from credential.models import Session
 from demo.people import create_people
-from gateway.envelope import private_key_to_der
-from services.base.apps import ServiceAppConfig
 from services.task.models import Task
 from tests.conftest import PASSWORD
 from tests.fast.fuzz import strategies as hostile
@@ -71,8 +70,7 @@ class Endpoint:
 
 
 def service_urlconfs() -> list[tuple[str, str]]:
-    configs = [c for c in apps.get_app_configs() if isinstance(c, ServiceAppConfig)]
-    return [("credential", "credential.urls"), *((c.code, f"{c.name}.urls") for c in configs)]
+    return [(c.code, c.urlconf) for c in registry.services()]
 
 
 def _walk(patterns, prefix=""):
@@ -182,14 +180,10 @@ class Node:
     payload: hostile.World
 
 
-def service_configs() -> list[ServiceAppConfig]:
-    return [c for c in apps.get_app_configs() if isinstance(c, ServiceAppConfig)]
-
-
 def seed_everything(people: dict) -> None:
     """Every service's demo data (services/<code>/demo.py), as `manage.py seed_demo` does."""
     now = timezone.now()
-    for config in service_configs():
+    for config in registry.business_services():
         import_module(f"{config.name}.demo").seed(people=people, now=now)
 
 
@@ -211,7 +205,7 @@ def _primary_keys() -> dict[str, dict[str, list[int]]]:
             model._meta.model_name: list(model._base_manager.values_list("pk", flat=True))
             for model in config.get_models()
         }
-        for config in service_configs()
+        for config in registry.business_services()
     }
 
 
@@ -226,7 +220,7 @@ def node(server_key, make_user, probe, rsa_private_key, settings) -> Node:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     people, _ = create_people(password=PASSWORD)
     seed_everything(people)
-    make_user("fuzz.reader", grants={c.code: ("read",) for c in service_configs()})
+    make_user("fuzz.reader", grants={c.code: ("read",) for c in registry.business_services()})
     make_user("fuzz.outsider")
     transport = InProcessTransport(django=Client())
     usernames = [*sorted(people), "fuzz.reader", "fuzz.outsider"]

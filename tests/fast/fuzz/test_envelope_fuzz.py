@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import envelope
+from core.crypto import atrest, envelope
 from tests.fast.fuzz import strategies as hostile
 from tests.support import wire
 from tests.support.transport import InProcessTransport
@@ -124,7 +124,7 @@ def test_unwrap_session_key_refuses_anything_but_a_wrapped_32_byte_key(
 def test_unwrap_refuses_any_blob_it_did_not_wrap(probe, blob, context):
     probe.count_call()
     with pytest.raises(envelope.DecryptFailed):
-        envelope.unwrap(KEY, blob, context=context)
+        atrest.unwrap(KEY, blob, context=context)
 
 
 # Raw requests to the node --------------------------------------------------------------

@@ -29,7 +29,7 @@ def test_maintenance_round_trip_through_the_client(connect, writer):
     routes.clear()
     down = api.get("/api/v1/task/tasks/")
     assert (down.status, down.encrypted, down.code) == (503, True, "maintenance")
-    assert down.data["message"] == "Back at 14:00"
+    assert down.data["detail"] == "Back at 14:00"
     assert down.headers["Retry-After"] == "90"
     assert api.get("/api/v1/credential/me").status == 200  # the others answer normally
     call_command("routes", "maintenance", "task", "--off")
@@ -42,7 +42,8 @@ def test_disable_round_trip_through_the_client(connect, writer):
     call_command("routes", "disable", "task")
     routes.clear()
     gone = api.get("/api/v1/task/tasks/")
-    assert (gone.status, gone.encrypted, gone.code) == (404, True, "unknown_service")
+    assert (gone.status, gone.encrypted, gone.code) == (503, True, "service_disabled")
+    assert "Retry-After" not in gone.headers  # switched off: not a matter of waiting
     call_command("routes", "enable", "task")
     routes.clear()
     assert api.get("/api/v1/task/tasks/").status == 200
@@ -149,3 +150,12 @@ def test_old_outcomes_leave_the_window():
     for n in range(2):
         breaker.record(False, PARAMS, now=100.0 + n)
     assert breaker.state == CLOSED and len(breaker.outcomes) == 2
+
+
+def test_a_disabled_service_and_an_unknown_one_answer_differently(connect, writer):
+    api = connect(writer)
+    call_command("routes", "disable", "task")
+    routes.clear()
+    disabled, unknown = api.get("/api/v1/task/tasks/"), api.get("/api/v1/tsk/tasks/")
+    assert (disabled.status, disabled.code) == (503, "service_disabled")
+    assert (unknown.status, unknown.code) == (404, "unknown_service")

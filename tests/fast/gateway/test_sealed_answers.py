@@ -11,11 +11,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_service")]
 
 def test_an_unknown_path_is_an_encrypted_404(connect, boss):
     response = connect(boss).get("/api/v1/credential/no-such-thing")
-    assert (response.status, response.encrypted, response.data) == (
-        404,
-        True,
-        {"code": "not_found"},
-    )
+    assert (response.status, response.encrypted, response.code) == (404, True, "not_found")
+    assert response.data["status"] == 404 and response.data["detail"]
 
 
 def test_a_crashing_view_is_an_encrypted_500_with_an_error_id_in_the_log(connect, boss, caplog):

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from client.test_vector_key import TEST_ONLY_PRIVATE_KEY_PEM
 from client.transport import RawResponse
-from gateway import envelope
+from core.crypto import envelope
 
 T0_MS = 1_767_225_600_000
 PASSWORD = "correct horse battery staple"
@@ -24,7 +24,7 @@ FINGERPRINT = envelope.fingerprint_sha256(KEY.public_key())
 
 
 class FakeNode:
-    """Public key, login, logout, an echo service and a 404, on gateway.envelope."""
+    """Public key, login, logout, an echo service and a 404, on core.crypto.envelope."""
 
     def __init__(self) -> None:
         self.skew_ms = 0

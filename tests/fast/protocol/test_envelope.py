@@ -1,4 +1,4 @@
-"""The server envelope (gateway.envelope) against the independent client crypto."""
+"""The server envelope (core.crypto.envelope) against the independent client crypto."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from client import crypto as client_crypto
 from client.errors import ProtocolError
 from client.test_vector_key import TEST_ONLY_PRIVATE_KEY_PEM
-from gateway import envelope
+from core.crypto import atrest, envelope
 
 KEY = bytes(range(32))
 FIELDS = {
@@ -256,7 +256,7 @@ def test_it_rejects_a_session_key_that_is_not_32_bytes():
 
 def test_a_private_key_survives_its_der_round_trip():
     key = _test_key()
-    again = envelope.private_key_from_der(envelope.private_key_to_der(key))
+    again = atrest.private_key_from_der(atrest.private_key_to_der(key))
     assert envelope.fingerprint_sha256(again.public_key()) == envelope.fingerprint_sha256(
         key.public_key()
     )
@@ -274,13 +274,13 @@ KEK = os.urandom(32)
 
 
 def test_a_wrapped_secret_unwraps_with_the_same_context():
-    blob = envelope.wrap(KEK, b"secret", context=b"server-key:k1")
+    blob = atrest.wrap(KEK, b"secret", context=b"server-key:k1")
     assert blob[0] == 0x01
-    assert envelope.unwrap(KEK, blob, context=b"server-key:k1") == b"secret"
+    assert atrest.unwrap(KEK, blob, context=b"server-key:k1") == b"secret"
 
 
 def test_wrapping_twice_gives_different_blobs():
-    assert envelope.wrap(KEK, b"s", context=b"c") != envelope.wrap(KEK, b"s", context=b"c")
+    assert atrest.wrap(KEK, b"s", context=b"c") != atrest.wrap(KEK, b"s", context=b"c")
 
 
 @pytest.mark.parametrize(
@@ -295,6 +295,6 @@ def test_wrapping_twice_gives_different_blobs():
     ],
 )
 def test_unwrap_refuses_a_blob_it_should_not_open(kek, mutate, context):
-    blob = envelope.wrap(KEK, b"secret", context=b"server-key:k1")
+    blob = atrest.wrap(KEK, b"secret", context=b"server-key:k1")
     with pytest.raises(envelope.DecryptFailed):
-        envelope.unwrap(kek, mutate(blob), context=context)
+        atrest.unwrap(kek, mutate(blob), context=context)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from client import crypto as client_crypto
 from client import vectors as generator
-from gateway import envelope
+from core.crypto import envelope
 
 VECTORS_FILE = Path(__file__).resolve().parents[3] / "docs" / "protocol-test-vectors.json"
 VECTORS = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))

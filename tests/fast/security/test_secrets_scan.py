@@ -29,9 +29,9 @@ from django.core import serializers
 from django.utils.module_loading import import_string
 
 from client import PlatformClient
+from core.crypto.atrest import private_key_to_der
 from credential.models import AuditEvent, LoginAttempt, Session
 from credential.sessions import hash_session_id
-from gateway.envelope import private_key_to_der
 from gateway.models import RouteChange
 from services.task.models import Task
 from tests.support import wire

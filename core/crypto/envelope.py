@@ -1,8 +1,8 @@
-"""Envelope cryptography of the wire protocol, server side.
+"""The wire envelope of the protocol (docs/PROTOCOL.md), server side.
 
-Pure functions over bytes: no Django, no settings, no I/O. The gateway middleware
-reads headers and settings and calls these; tests call them directly and check them
-against docs/protocol-test-vectors.json.
+Pure functions over bytes: no Django, no settings, no I/O. The gateway reads headers
+and settings and calls these; tests call them directly and check them against
+docs/protocol-test-vectors.json. Wrapping secrets for storage is `core.crypto.atrest`.
 
 Error messages name the header or field at fault and never carry key material,
 plaintext or ciphertext.
@@ -28,7 +28,6 @@ AAD_REQUEST_PREFIX = "PLATFORM-V1"
 AAD_RESPONSE_PREFIX = "PLATFORM-V1-RESPONSE"
 RSA_KEY_BITS = 3072
 RSA_PUBLIC_EXPONENT = 65537
-WRAP_VERSION = 0x01
 MAX_TIMESTAMP_DIGITS = 15
 
 
@@ -206,41 +205,3 @@ def fingerprint_sha256(public_key: rsa.RSAPublicKey) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(der).hexdigest()
-
-
-def private_key_to_der(private_key: rsa.RSAPrivateKey) -> bytes:
-    """Unencrypted PKCS#8 DER; the caller wraps it with `wrap` before storing it."""
-    return private_key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def private_key_from_der(der: bytes) -> rsa.RSAPrivateKey:
-    key = serialization.load_der_private_key(der, password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("the stored private key is not an RSA key")
-    return key
-
-
-def wrap(kek: bytes, plaintext: bytes, *, context: bytes) -> bytes:
-    """Encrypt a secret for storage: version byte, 12-byte nonce, ciphertext and tag.
-
-    `context` (e.g. b"server-key:<kid>" or b"session:<id hash>") is the AAD, so a
-    blob copied to another row or purpose no longer unwraps.
-    """
-    nonce = os.urandom(NONCE_SIZE)
-    return bytes([WRAP_VERSION]) + nonce + _cipher(kek).encrypt(nonce, plaintext, context)
-
-
-def unwrap(kek: bytes, blob: bytes, *, context: bytes) -> bytes:
-    if len(kek) != KEY_SIZE:
-        raise DecryptFailed("the key-encryption key has the wrong size")
-    if len(blob) < 1 + NONCE_SIZE + TAG_SIZE or blob[0] != WRAP_VERSION:
-        raise DecryptFailed("the wrapped blob is malformed")
-    nonce, sealed = blob[1 : 1 + NONCE_SIZE], blob[1 + NONCE_SIZE :]
-    try:
-        return AESGCM(kek).decrypt(nonce, sealed, context)
-    except InvalidTag:
-        raise DecryptFailed("the wrapped blob did not authenticate") from None

@@ -2,11 +2,8 @@
 
 Each node prunes only the rows it created (`created_on_node` / `node_index` is this
 node), and the other node's own run prunes the rest; replication carries each delete
-across. If both nodes deleted the same row, the second delete, replayed on a replica that
-had already lost the row, would fail there and stop replication for good (ARCHITECTURE.md,
-active-active data rules). Rows are deleted in batches of BATCH_SIZE, each its own short
-transaction, so a huge table is never locked for long nor sent as one huge binlog event.
-Run it from cron on every node, e.g. hourly.
+across (core.activeactive.delete_in_batches says why only the creator deletes). Run it
+from cron or the systemd timer on every node, e.g. hourly.
 """
 
 from __future__ import annotations
@@ -14,24 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import QuerySet
 
+from core.activeactive import delete_in_batches
 from credential.sessions import sessions_prunable
 from gateway.replay import nonces_prunable
-
-BATCH_SIZE = 1000
-
-
-def delete_in_batches(queryset: QuerySet, *, batch_size: int = BATCH_SIZE) -> int:
-    """Delete the queryset's rows `batch_size` at a time; returns how many went."""
-    total = 0
-    while True:
-        batch = list(queryset.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return total
-        # Re-filtered by the queryset's condition, so a row is only deleted if still prunable.
-        queryset.filter(pk__in=batch).delete()
-        total += len(batch)
 
 
 class Command(BaseCommand):

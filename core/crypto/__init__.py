@@ -1,0 +1,1 @@
+"""Pure cryptography: the wire envelope (`envelope`) and secrets at rest (`atrest`)."""
