@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from core import registry
 from gateway.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerParams
 from gateway.models import RouteChange, ServiceRoute
 from gateway.routing import routes
@@ -14,10 +15,12 @@ from gateway.routing import routes
 pytestmark = pytest.mark.django_db
 
 
-def test_every_service_has_a_routing_row_from_its_migration():
+def test_every_service_in_the_registry_has_a_routing_row_after_migrate():
     codes = set(ServiceRoute.objects.values_list("code", flat=True))
+    assert codes == {config.code for config in registry.services()}
     assert {"credential", "task", "notice", "reservation", "attendance"} <= codes
-    assert len(codes) == 11
+    credential = ServiceRoute.objects.get(code="credential")
+    assert (credential.target, credential.requires_grant) == ("credential.urls", False)
 
 
 def test_maintenance_round_trip_through_the_client(connect, writer):
