@@ -44,11 +44,18 @@ class Transport(Protocol):
 
 
 class RequestsTransport:
-    """HTTP(S) through one pooled `requests.Session`."""
+    """HTTP(S) through one pooled `requests.Session`.
 
-    def __init__(self, session: requests.Session | None = None) -> None:
+    `verify` is what requests verifies HTTPS servers with: True (the system's CAs) or
+    the path of a CA bundle, e.g. the local cluster's own CA.
+    """
+
+    def __init__(
+        self, session: requests.Session | None = None, *, verify: bool | str = True
+    ) -> None:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = verify
 
     def send(
         self,
