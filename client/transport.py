@@ -55,7 +55,7 @@ class RequestsTransport:
     ) -> None:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = verify
+        self.verify = verify
 
     def send(
         self,
@@ -75,7 +75,14 @@ class RequestsTransport:
                 data=body or None,
                 timeout=timeout,
                 allow_redirects=False,
+                # Per request: a Session's own `verify` loses to REQUESTS_CA_BUNDLE.
+                verify=self.verify,
             )
+        except requests.exceptions.SSLError as exc:
+            reason = str(exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc)
+            raise ConnectionFailed(
+                f"{method} {base_url} failed: TLS: {reason}", sent=not _never_sent(exc)
+            ) from exc
         except requests.ConnectionError as exc:
             raise ConnectionFailed(
                 f"{method} {base_url} failed: {type(exc).__name__}", sent=not _never_sent(exc)
