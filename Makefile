@@ -37,7 +37,7 @@ fuzz: $(DEV_STAMP)
 	PLATFORM_FUZZ=1 $(PY) -m pytest tests/fast/fuzz -q
 
 # The gateway against bare Django and DRF token auth, login, propagation, lag, failover;
-# results in bench/results/ (latest.md), within 10 minutes.
+# results in bench/results/ (bench/results/latest.md), within 10 minutes.
 bench: system-deps-test $(DEV_STAMP)
 	$(PY) -m bench.run
 

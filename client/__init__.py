@@ -13,6 +13,7 @@ from client.errors import (
     ProtocolError,
 )
 from client.keys import ServerKey
+from client.known_keys import KnownKeys, UnknownServerKey
 from client.response import Response
 from client.session import PlatformClient, SessionState
 from client.transport import RawResponse, RequestsTransport, Transport
@@ -21,6 +22,7 @@ __all__ = [
     "AlreadyApplied",
     "ClientError",
     "ConnectionFailed",
+    "KnownKeys",
     "NotLoggedIn",
     "PinningError",
     "PlatformClient",
@@ -31,4 +33,5 @@ __all__ = [
     "ServerKey",
     "SessionState",
     "Transport",
+    "UnknownServerKey",
 ]

@@ -17,6 +17,7 @@ from client.errors import (
     ProtocolError,
 )
 from client.keys import ServerKey, choose_key, parse_server_keys
+from client.known_keys import KnownKeys
 from client.response import Response, decode_response
 from client.target import join_target, split_target
 from client.transport import RawResponse, RequestsTransport, Transport
@@ -58,6 +59,11 @@ class PlatformClient:
 
     Clock skew: every response carries X-Server-Time; the client keeps the offset to
     its own clock and, after a plain 401 `stale_timestamp`, retries once with it.
+
+    Server keys: with `pinned_fingerprints` only those keys are used; else, with
+    `known_keys` (a `KnownKeys` file), keys are trusted on first use and a list holding
+    no known key is refused (client/known_keys.py). With neither, any key list is
+    believed: fine against a test server, never for real use.
     """
 
     def __init__(
@@ -65,6 +71,7 @@ class PlatformClient:
         base_urls: list[str] | str,
         *,
         pinned_fingerprints: list[str] | None = None,
+        known_keys: KnownKeys | None = None,
         transport: Transport | None = None,
         timeout: float = 10.0,
         retries: int = 3,
@@ -77,6 +84,7 @@ class PlatformClient:
             raise ValueError("at least one base URL is needed")
         self.base_urls = [url.rstrip("/") for url in urls]
         self.pins = {crypto.normalise_fingerprint(fp) for fp in pinned_fingerprints or []}
+        self.known_keys = known_keys
         self.transport: Transport = transport or RequestsTransport()
         self.timeout, self.retries, self.retry_backoff = timeout, retries, retry_backoff
         self._clock, self._sleep = clock, sleep
@@ -108,12 +116,19 @@ class PlatformClient:
     # Public key -------------------------------------------------------------
 
     def fetch_public_keys(self) -> list[ServerKey]:
-        """Fetch the server keys, choose one into `server_key` (see `choose_key`), return all."""
+        """Fetch the server keys, choose one into `server_key` (see `choose_key`), return all.
+
+        Pins decide when given; otherwise the known-keys file, if any, admits the list.
+        """
         response = self._exchange("GET", lambda: (PUBLIC_KEY_PATH, {}, b"", None), key=None)
         if response.status != 200:
             raise ProtocolError(f"the public key list answered {response.status}")
         keys = parse_server_keys(response.data)
-        self.server_key = choose_key(keys, self.pins)
+        allowed = self.pins
+        if not allowed and self.known_keys is not None:
+            serving = self.base_urls[self._url_index]  # the URL that answered, after failover
+            allowed = self.known_keys.admit(keys, base_urls=self.base_urls, serving=serving)
+        self.server_key = choose_key(keys, allowed)
         return keys
 
     # Session ----------------------------------------------------------------

@@ -44,11 +44,18 @@ class Transport(Protocol):
 
 
 class RequestsTransport:
-    """HTTP(S) through one pooled `requests.Session`."""
+    """HTTP(S) through one pooled `requests.Session`.
 
-    def __init__(self, session: requests.Session | None = None) -> None:
+    `verify` is what requests verifies HTTPS servers with: True (the system's CAs) or
+    the path of a CA bundle, e.g. the local cluster's own CA.
+    """
+
+    def __init__(
+        self, session: requests.Session | None = None, *, verify: bool | str = True
+    ) -> None:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.verify = verify
 
     def send(
         self,
@@ -68,7 +75,14 @@ class RequestsTransport:
                 data=body or None,
                 timeout=timeout,
                 allow_redirects=False,
+                # Per request: a Session's own `verify` loses to REQUESTS_CA_BUNDLE.
+                verify=self.verify,
             )
+        except requests.exceptions.SSLError as exc:
+            reason = str(exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc)
+            raise ConnectionFailed(
+                f"{method} {base_url} failed: TLS: {reason}", sent=not _never_sent(exc)
+            ) from exc
         except requests.ConnectionError as exc:
             raise ConnectionFailed(
                 f"{method} {base_url} failed: {type(exc).__name__}", sent=not _never_sent(exc)

@@ -73,7 +73,7 @@ REQUESTS: list[dict[str, Any]] = [
         "name": "get_empty_body",
         "description": "GET with an empty plaintext: empty body, the tag alone authenticates.",
         "method": "GET",
-        "path": "/api/v1/task/items/",
+        "path": "/api/v1/task/tasks/",
         "query": "page=2",
         "session_id": SESSION_ID,
         "plaintext": b"",

@@ -1,8 +1,8 @@
 """Fixtures shared by every tier: process caches reset, server key, users, API clients.
 
-Personas (see STYLE.md): `boss` holds every action on every service, `writer` and
-`colleague` are ordinary staff (`read` and `write`), `reader` holds only `read`,
-`outsider` no grant at all. `connect(user)` gives a logged-in reference client.
+Personas, users every test can rely on: `boss` holds every action on every service,
+`writer` and `colleague` are ordinary staff (`read` and `write`), `reader` holds only
+`read`, `outsider` no grant at all. `connect(user)` gives a logged-in reference client.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Message API: one small view per resource; the rules live in services/selectors/permissions."""
+"""Message API: one view per resource; the rules live in services, selectors, permissions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Schedule API: one small view per resource; the rules live in services/selectors/permissions."""
+"""Schedule API: one view per resource; the rules live in services, selectors, permissions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Task API: one small view per resource; the rules live in services/selectors/permissions."""
+"""Task API: one view per resource; the rules live in services, selectors, permissions."""
 
 from __future__ import annotations
 

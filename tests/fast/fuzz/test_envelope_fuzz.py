@@ -1,6 +1,6 @@
 """The envelope under hostile input: its pure parsers, then raw requests to a node.
 
-The parsers of gateway/envelope.py must either return a value that satisfies their
+The parsers of core/crypto/envelope.py must either return a value that satisfies their
 contract or raise the one error type the gateway turns into a 400; anything else would
 reach the client as a 500. Through the in-process node, requests are built by hand
 (tests/support/wire.py) and then bent: headers missing, undecodable, of the wrong size,

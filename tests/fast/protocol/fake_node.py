@@ -1,18 +1,21 @@
 """An in-process stand-in for a node, built on the server's own envelope functions.
 
-It serves the public key, login, logout, an echo service under /api/v1/echo/ and a
-404 elsewhere, and asserts that no nonce is ever reused. Queued exceptions or raw
-responses are served first, to script connection failures and 503s.
+It serves the public key list, login, logout, an echo service under /api/v1/echo/ and
+a 404 elsewhere, and asserts that no nonce is ever reused. Queued exceptions or raw
+responses are served first, to script connection failures and 503s. `private_keys` and
+`listed` script the key list (a rotation, or an attacker's key swapped in).
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 
 from cryptography.hazmat.primitives import serialization
 
+from client import cli
 from client.test_vector_key import TEST_ONLY_PRIVATE_KEY_PEM
 from client.transport import RawResponse
 from core.crypto import envelope
@@ -34,6 +37,8 @@ class FakeNode:
         self.nonces: set[str] = set()
         self.tamper_tag = self.plain_success = False
         self.advertised_fingerprint = FINGERPRINT
+        self.private_keys = {"k1": KEY}  # kid → private key; a login may use any of them
+        self.listed: list[tuple[str, bool]] = [("k1", True)]  # (kid, primary) served
 
     def now_ms(self) -> int:
         return T0_MS + self.skew_ms
@@ -47,14 +52,17 @@ class FakeNode:
             return item
         path, _, query = path_and_query.partition("?")
         if path == "/api/v1/credential/public-key":
-            return self._plain(200, {"keys": [self._key_entry()]}, "application/json")
+            keys = [self._key_entry(kid, primary) for kid, primary in self.listed]
+            return self._plain(200, {"keys": keys}, "application/json")
         return self._encrypted(method, path, query, RawResponse(0, headers, body))
 
-    def _key_entry(self) -> dict:
+    def _key_entry(self, kid: str, primary: bool) -> dict:
+        private = self.private_keys[kid]
+        fingerprint = envelope.fingerprint_sha256(private.public_key())
         return {
-            "kid": "k1", "alg": "RSA-OAEP-256", "primary": True,
-            "public_key_pem": envelope.public_key_pem(KEY),
-            "fingerprint_sha256": self.advertised_fingerprint,
+            "kid": kid, "alg": "RSA-OAEP-256", "primary": primary,
+            "public_key_pem": envelope.public_key_pem(private),
+            "fingerprint_sha256": self.advertised_fingerprint if kid == "k1" else fingerprint,
         }  # fmt: skip
 
     def _plain(self, status, payload, content_type="application/problem+json") -> RawResponse:
@@ -70,7 +78,7 @@ class FakeNode:
         session_id = h.get("X-Session-Id", "")
         if path == "/api/v1/credential/login":
             encrypted_key = envelope.decode_b64(h["X-Encrypted-Key"], name="X-Encrypted-Key")
-            key = envelope.unwrap_session_key(KEY, encrypted_key)
+            key = envelope.unwrap_session_key(self.private_keys[h["X-Key-Id"]], encrypted_key)
         elif (key := self.sessions.get(session_id)) is None:
             return self._plain(401, {"code": "session_invalid"})
         aad = envelope.request_aad(
@@ -113,3 +121,10 @@ class FakeNode:
             "X-Nonce": sealed.nonce_b64, "X-Tag": tag, "X-Server-Time": str(self.now_ms()),
         }  # fmt: skip
         return RawResponse(status, headers, sealed.ciphertext)
+
+
+def run_cli(node: FakeNode, *argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """`python -m client …` against `node`: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), transport=node, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()

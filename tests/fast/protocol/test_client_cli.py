@@ -24,12 +24,15 @@ from client import (
     PinningError,
     PlatformClient,
     ProtocolError,
+    SessionState,
     cli,
 )
 from client.keys import ServerKey, choose_key
+from client.local_node import local_node_url
+from client.table import render_table
 from client.target import split_target
 from client.transport import RawResponse
-from tests.fast.protocol.fake_node import FINGERPRINT, PASSWORD, T0_MS, FakeNode
+from tests.fast.protocol.fake_node import FINGERPRINT, PASSWORD, T0_MS, FakeNode, run_cli
 
 
 @pytest.fixture
@@ -234,10 +237,7 @@ def test_a_canonical_target_is_sent_unchanged_and_rebuilt_by_django(segments, qu
 
 
 def _run(node, *argv, stdin=""):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--url", "http://a", *argv], transport=node, stdin=io.StringIO(stdin),
-                    stdout=out, stderr=err)  # fmt: skip
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(node, "--url", "http://a", *argv, stdin=stdin)
 
 
 @pytest.fixture
@@ -274,7 +274,7 @@ def test_a_saved_session_file_is_private_even_if_one_existed_before(session_file
     session_file.parent.mkdir()
     session_file.write_text("{}")
     session_file.chmod(0o644)
-    cli.save_session(session_file, cli.SessionState("id", bytes(32)), 0)
+    cli.save_session(session_file, SessionState("id", bytes(32)), 0)
     assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
 
 
@@ -306,3 +306,89 @@ def test_a_locked_out_login_is_not_retried(node):
     client.fetch_public_keys()
     node.queued = [node._plain(429, {"code": "locked_out", "retry_after_seconds": 60})]
     assert client.login("alice", PASSWORD).code == "locked_out"
+
+
+# CLI: password sources, output, where it connects -------------------------
+
+
+def test_login_without_a_terminal_says_how_to_give_the_password(node, session_file):
+    code, out, err = _run(node, "login", "alice")  # stdin is a pipe, not a terminal
+    assert code == 2 and out == ""
+    assert "--password-stdin" in err and "--password-env" in err
+    assert "Traceback" not in err and not session_file.exists()
+
+
+def test_login_reads_the_password_from_a_named_environment_variable(
+    node, session_file, monkeypatch
+):
+    monkeypatch.setenv("ALICE_SECRET", PASSWORD)
+    code, out, _ = _run(node, "login", "alice", "--password-env", "ALICE_SECRET")
+    assert code == 0 and PASSWORD not in out and session_file.exists()
+    monkeypatch.setenv("PLATFORM_PASSWORD", PASSWORD)
+    assert _run(node, "login", "alice", "--password-env")[0] == 0
+
+
+def test_login_refuses_an_unset_password_variable_or_an_empty_stdin(node, session_file):
+    code, _, err = _run(node, "login", "alice", "--password-env", "NO_SUCH_VARIABLE_SET")
+    assert code == 2 and "NO_SUCH_VARIABLE_SET is not set" in err
+    code, _, err = _run(node, "login", "alice", "--password-stdin")
+    assert code == 2 and "stdin is empty" in err
+    assert not session_file.exists()
+
+
+def test_format_table_lays_out_the_rows_of_a_list(node):
+    code, out, _ = _run(node, "public-key", "--format", "table")
+    assert code == 0
+    header, rule, row, footer = out.splitlines()
+    assert header.split() == ["kid", "fingerprint_sha256", "primary", "selected"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    assert row.split()[0] == "k1" and row.split()[2:] == ["true", "true"]
+    assert footer == "(1 rows)"
+
+
+def test_format_table_shows_a_page_of_results_and_where_the_next_is():
+    page = {"count": 3, "next": "/api/v1/task/tasks/?page=2", "results": [{"id": 1}, {"id": 5}]}
+    lines = render_table(page).splitlines()
+    assert [line.strip() for line in lines[2:4]] == ["1", "5"]
+    assert lines[-1] == "(2 of 3; next page: /api/v1/task/tasks/?page=2)"
+    assert render_table({"title": "x" * 100}).splitlines()[2].endswith("…")
+
+
+def _run_without_url(node, *argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), transport=node, stdin=io.StringIO(""), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_cli_finds_the_trial_node_by_the_port_in_the_checkouts_env_file(
+    node, tmp_path, monkeypatch
+):
+    env_file = tmp_path / ".env"
+    env_file.write_text("SECRET_KEY=x\nPORT=8123\n")
+    monkeypatch.delenv("PLATFORM_URL", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.setenv("PLATFORM_ENV_FILE", str(env_file))
+    code, _, err = _run_without_url(node, "public-key")
+    assert code == 0 and node.calls[-1][0] == "http://127.0.0.1:8123"
+    assert f"http://127.0.0.1:8123 (from PORT in {env_file})" in err
+    monkeypatch.setenv("PORT", "8200")  # as `PORT=8200 make run` would serve
+    _run_without_url(node, "public-key")
+    assert node.calls[-1][0] == "http://127.0.0.1:8200"
+
+
+def test_platform_url_beats_the_local_node_and_a_bad_port_is_a_clear_error(node, monkeypatch):
+    monkeypatch.setenv("PLATFORM_URL", "http://a, http://b")
+    code, _, err = _run_without_url(node, "public-key")
+    assert code == 0 and "http://a, http://b (from PLATFORM_URL)" in err
+    monkeypatch.delenv("PLATFORM_URL")
+    monkeypatch.setenv("PORT", "80x")
+    code, _, err = _run_without_url(node, "public-key")
+    assert code == 2 and "PORT is '80x', not a port number" in err
+
+
+def test_the_local_node_defaults_to_port_8000_without_port_or_env_file(tmp_path):
+    url, source = local_node_url({"PLATFORM_ENV_FILE": str(tmp_path / "missing.env")})
+    assert url == "http://127.0.0.1:8000" and "default port" in source
+    assert local_node_url({"PLATFORM_ENV_FILE": ""})[0] == "http://127.0.0.1:8000"
+    (tmp_path / "q.env").write_text("export PORT='8300'  # trial node\n")
+    assert local_node_url({"PLATFORM_ENV_FILE": str(tmp_path / "q.env")})[0].endswith(":8300")
