@@ -226,8 +226,11 @@ class MariaDBInstance:
         )
         return password
 
-    def database_url(self, user: str, password: str, database: str) -> str:
-        return f"mysql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+    def database_url(
+        self, user: str, password: str, database: str, *, port: int | None = None
+    ) -> str:
+        """A TCP URL; `port` when clients reach this server through another (a proxy)."""
+        return f"mysql://{user}:{password}@127.0.0.1:{port or self.port}/{database}"
 
     def version(self) -> str:
         return self.execute("SELECT VERSION()")[0][0]

@@ -36,6 +36,9 @@ class ReplicatedPair:
     base_dir: Path
     ports: tuple[int, int] = DEFAULT_PORTS
     gtid_mode: str = "slave_pos"
+    # Where each server's replica connects to reach its peer (a fault proxy's links, say);
+    # None: straight to the peer's port.
+    source_ports: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         self.nodes = [
@@ -83,15 +86,17 @@ class ReplicatedPair:
     def configure_replication(self, node: MariaDBInstance, peer: MariaDBInstance) -> None:
         statements = change_master_statements(
             host="127.0.0.1",
-            port=peer.port,
+            port=self.source_ports[node.node_index - 1] if self.source_ports else peer.port,
             user=REPL_USER,
             password=self.secrets()["repl"],
             gtid_mode=self.gtid_mode,
         )
         node.execute(*statements, log_bin=False)
 
-    def database_url(self, node: MariaDBInstance, database: str = DATABASE) -> str:
-        return node.database_url(APP_USER, self.secrets()["app"], database)
+    def database_url(
+        self, node: MariaDBInstance, database: str = DATABASE, *, port: int | None = None
+    ) -> str:
+        return node.database_url(APP_USER, self.secrets()["app"], database, port=port)
 
     def stop(self) -> None:
         for node in self.nodes:
