@@ -22,8 +22,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.local import tls
 from deploy.local.mariadb import MariaDBInstance
-from replication.setup import change_master_statements, gtid_positions
+from replication.setup import (
+    ReplicaTLS,
+    change_master_statements,
+    gtid_positions,
+    replication_user_statements,
+)
 
 DEFAULT_PORTS = (33061, 33062)
 REPL_USER = "repl"
@@ -39,12 +45,18 @@ class ReplicatedPair:
     # Where each server's replica connects to reach its peer (a fault proxy's links, say);
     # None: straight to the peer's port.
     source_ports: tuple[int, int] | None = None
+    # Replication over TLS: a certificate per server from a CA of the run's own, each
+    # replica verifying its peer, each replication user requiring TLS.
+    replication_tls: bool = False
 
     def __post_init__(self) -> None:
         self.nodes = [
             MariaDBInstance(name, self.base_dir / f"db-{name}", port, node_index=i, node_count=2)
             for i, (name, port) in enumerate(zip("ab", self.ports, strict=True), start=1)
         ]
+        if self.replication_tls:
+            for node in self.nodes:
+                node.tls = tls.server_tls(self.base_dir / "tls", f"db-{node.name}")
 
     @property
     def a(self) -> MariaDBInstance:
@@ -76,8 +88,12 @@ class ReplicatedPair:
     def _prepare(self, node: MariaDBInstance) -> None:
         values = self.secrets()
         node.execute(
-            f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY '{values['repl']}'",
-            f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'",
+            *replication_user_statements(
+                user=REPL_USER,
+                host="127.0.0.1",
+                password=values["repl"],
+                require_tls=self.replication_tls,
+            ),
             f"CREATE DATABASE IF NOT EXISTS `{DATABASE}` CHARACTER SET utf8mb4",
             log_bin=False,
         )
@@ -90,6 +106,7 @@ class ReplicatedPair:
             user=REPL_USER,
             password=self.secrets()["repl"],
             gtid_mode=self.gtid_mode,
+            tls=ReplicaTLS(ca=peer.tls.ca) if self.replication_tls else None,
         )
         node.execute(*statements, log_bin=False)
 
