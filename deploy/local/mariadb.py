@@ -128,13 +128,16 @@ class MariaDBInstance:
                 f"mariadb-install-db failed for {self.name}: {result.stderr[-2000:]}"
             )
 
-    def start(self, *, tied: bool = True, timeout: float = 30.0) -> None:
-        """Start the server (idempotent) and wait until it answers."""
+    def start(
+        self, *, tied: bool = True, timeout: float = 30.0, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        """Start the server (idempotent) and wait until it answers; `extra_args` for once
+        (a rebuilt server starts with `--skip-networking --skip-slave-start`)."""
         self.initialize()
         if self.running():
             return
         self._proc = processes.spawn(
-            [_binary("mariadbd"), f"--defaults-file={self.config_path}"],
+            [_binary("mariadbd"), f"--defaults-file={self.config_path}", *extra_args],
             log=self.base_dir / "mariadbd.stdout.log",
             tied=tied,
         )

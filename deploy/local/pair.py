@@ -80,12 +80,13 @@ class ReplicatedPair:
     def start(self, *, tied: bool = True) -> None:
         for node in self.nodes:
             node.start(tied=tied)
-            self._prepare(node)
+            self.prepare(node)
         for node, peer in ((self.a, self.b), (self.b, self.a)):
             if not replica_configured(node):
                 self.configure_replication(node, peer)
 
-    def _prepare(self, node: MariaDBInstance) -> None:
+    def prepare(self, node: MariaDBInstance) -> None:
+        """Per-node setup (users, the database), idempotent and never replicated."""
         values = self.secrets()
         node.execute(
             *replication_user_statements(
