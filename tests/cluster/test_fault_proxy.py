@@ -5,6 +5,7 @@ ways, and after the heal the pair replicates again and agrees."""
 from __future__ import annotations
 
 import secrets
+import time
 
 from deploy.local.cluster import wait_for
 from deploy.local.pair import replica_status
@@ -54,6 +55,13 @@ def test_a_partition_cuts_node_b_from_database_a_and_the_heal_restores_replicati
         assert count(cluster.pair.b, TASK_COUNT, task) == 1
         assert count(cluster.pair.a, TASK_COUNT, task) == 0  # nothing crosses the cut
         assert cluster.faults.link("node-b->db-a").status()["reset"] >= 1
+        # A peer that resets at once takes no node out: each health check answers from
+        # its own database (HAProxy needs two failed checks, 1 s, to mark one DOWN).
+        seen = []
+        for _ in range(8):
+            seen.append(set(cluster.lb.server_states().values()))
+            time.sleep(0.25)
+        assert {"DOWN"} not in seen, seen
     finally:
         cluster.faults.heal()
     wait_for(lambda: threads_running(cluster), timeout=30, what="both replicas running again")
