@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.local import processes
-from deploy.local.backup import HIDDEN, Backup, restore, take_backup
+from deploy.local.backup import HIDDEN, restore, take_backup
 from deploy.local.mariadb import MariaDBInstance
 from deploy.local.pair import ReplicatedPair, caught_up, replica_status
 from replication.setup import gtid_positions
@@ -98,6 +98,19 @@ def set_position(db: MariaDBInstance, gtid: str) -> None:
     )
 
 
+def resume_source(
+    pair: ReplicatedPair, source: MariaDBInstance, target: MariaDBInstance, *, timeout: float
+) -> None:
+    """Step 7: the source replicates from the rebuilt server, from its own binlog position."""
+    (position,) = source.execute(
+        "SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos",
+        "SELECT @@global.gtid_slave_pos",
+        log_bin=False,
+    )[0]
+    wait_until(lambda: applied(target, position), timeout=timeout, what="the rebuilt side")
+    pair.configure_replication(source, target)
+
+
 def rebuild(
     pair: ReplicatedPair,
     lost: str,
@@ -111,7 +124,6 @@ def rebuild(
     target = pair.a if lost == "a" else pair.b
     source = pair.b if lost == "a" else pair.a
     timings: dict[str, float] = {}
-    backup: Backup | None = None
 
     @contextmanager
     def step(name: str):
@@ -140,13 +152,7 @@ def rebuild(
         target.stop()
         target.start(tied=tied)
     with step("source replica"):
-        (position,) = source.execute(
-            "SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos",
-            "SELECT @@global.gtid_slave_pos",
-            log_bin=False,
-        )[0]
-        wait_until(lambda: applied(target, position), timeout=timeout, what="the rebuilt side")
-        pair.configure_replication(source, target)
+        resume_source(pair, source, target, timeout=timeout)
     with step("both ways"):
         wait_until(
             lambda: replicating(source) and replicating(target),

@@ -91,20 +91,19 @@ def count_titles(db) -> dict[str, int]:
     return dict(db.execute(TITLES))
 
 
-def test_database_b_is_rebuilt_from_a_backup_of_a_while_a_takes_writes(cluster, tmp_path):
+def run_drill(cluster, work_dir: Path) -> dict:
+    """Writes through HAProxy; database B lost, rebuilt; B back in rotation; writes stop."""
     steps: list[tuple[float, str]] = []
-    rotation = Rotation(cluster)
-    writers = [Writes(cluster, tag) for tag in ("x", "y")]
-    rotation.start()
-    for writer in writers:
-        writer.start()
+    rotation, writers = Rotation(cluster), [Writes(cluster, tag) for tag in ("x", "y")]
+    for thread in (rotation, *writers):
+        thread.start()
     time.sleep(2)
     lost_at = time.monotonic()
     lose_database(cluster.pair.b)
     report = rebuild(
         cluster.pair,
         "b",
-        work_dir=tmp_path,
+        work_dir=work_dir,
         tied=cluster.tied,
         say=lambda line: steps.append((time.monotonic(), line)),
     )
@@ -115,46 +114,67 @@ def test_database_b_is_rebuilt_from_a_backup_of_a_while_a_takes_writes(cluster, 
         what="node B back in rotation",
     )
     time.sleep(2)  # B serves writes again, and they replicate to A
-    for writer in writers:
-        writer.running = False
-        writer.join(timeout=30)
-    rotation.running = False
-    rotation.join(timeout=10)
-    cluster.wait_in_sync()
-
-    acked = [ack for writer in writers for ack in writer.acked]
-    during = [title for title, at in acked if lost_at <= at <= rebuilt_at]
-    on_a, on_b = count_titles(cluster.pair.a), count_titles(cluster.pair.b)
-    missing = sorted({t for t, _ in acked if not on_a.get(t) or not on_b.get(t)})
-    doubled = sorted(t for t, n in on_a.items() if n > 1)
-    out_at = rotation.first("DOWN", lost_at)
-    back_at = rotation.first("UP", out_at)
+    for thread in (*writers, rotation):
+        thread.running = False
+        thread.join(timeout=30)
     opened_at = next(t for t, line in steps if line.startswith("source replica"))
-    up_while_hidden = [s for s in rotation.samples if out_at <= s[0] <= opened_at and s[1] == "UP"]
-    readmitted_behind = [b for t, s, b in rotation.samples if t >= back_at and s == "UP"]
+    return {
+        "report": report,
+        "writers": writers,
+        "rotation": rotation,
+        "times": {"lost": lost_at, "rebuilt": rebuilt_at, "opened": opened_at},
+    }
 
+
+def measure(cluster, drill: dict) -> dict:
+    """Figures of the drill, from both databases and HAProxy's samples."""
+    times, rotation, writers = drill["times"], drill["rotation"], drill["writers"]
+    acked = [ack for writer in writers for ack in writer.acked]
+    on_a, on_b = count_titles(cluster.pair.a), count_titles(cluster.pair.b)
+    out_at = rotation.first("DOWN", times["lost"])
+    back_at = rotation.first("UP", out_at)
+    readmitted = [b for t, s, b in rotation.samples if t >= back_at and s == "UP"]
+    return {
+        "rebuild_seconds": drill["report"]["rebuild_seconds"],
+        "steps_seconds": drill["report"]["steps_seconds"],
+        "backup_bytes": drill["report"]["backup_bytes"],
+        "writes_acknowledged": len(acked),
+        "writes_acknowledged_during_rebuild": sum(
+            times["lost"] <= at <= times["rebuilt"] for _, at in acked
+        ),
+        "writes_failed": dict(sum((w.failed for w in writers), Counter())),
+        "missing": sorted({t for t, _ in acked if not on_a.get(t) or not on_b.get(t)}),
+        "doubled": sorted(t for t, n in on_a.items() if n > 1),
+        "seconds_to_out_of_rotation": round(out_at - times["lost"], 2),
+        "seconds_out_of_rotation": round(back_at - out_at, 2),
+        "up_before_open": sum(
+            s == "UP" for t, s, _ in rotation.samples if out_at <= t <= times["opened"]
+        ),
+        "behind_when_in_rotation": readmitted,
+    }
+
+
+def test_database_b_is_rebuilt_from_a_backup_of_a_while_a_takes_writes(cluster, tmp_path):
+    drill = run_drill(cluster, tmp_path)
+    cluster.wait_in_sync()
+    figures = measure(cluster, drill)
     checksum = cluster.manage(1, "replication_checksum", check=False)
     pt_code, pt_diffs, pt_output = pt_table_checksum(cluster.pair)
     restored = restore_check(cluster.pair.a, tmp_path, tied=cluster.tied)
-    figures = {
-        "rebuild_seconds": report["rebuild_seconds"],
-        "steps_seconds": report["steps_seconds"],
-        "backup_bytes": report["backup_bytes"],
-        "writes_acknowledged": len(acked),
-        "writes_acknowledged_during_rebuild": len(during),
-        "writes_failed": dict(sum((w.failed for w in writers), Counter())),
+    missing, doubled = figures.pop("missing"), figures.pop("doubled")
+    behind = figures.pop("behind_when_in_rotation")
+    record = {
+        **figures,
         "lost": len(missing),
         "doubled": len(doubled),
-        "seconds_to_out_of_rotation": round(out_at - lost_at, 2),
-        "seconds_out_of_rotation": round(back_at - out_at, 2),
-        "behind_when_readmitted": readmitted_behind[0] if readmitted_behind else None,
+        "behind_when_readmitted": behind[0] if behind else None,
         "restore_check": restored,
     }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps(figures, indent=2))
+    ARTIFACT.write_text(json.dumps(record, indent=2))
 
-    assert during, figures  # the drill did write through the rebuild
-    assert missing == [], (missing[:10], figures)
+    assert record["writes_acknowledged_during_rebuild"] > 0, record
+    assert missing == [], (missing[:10], record)
     for db in cluster.pair.nodes:
         status = replica_status(db)
         assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
@@ -162,6 +182,6 @@ def test_database_b_is_rebuilt_from_a_backup_of_a_while_a_takes_writes(cluster, 
     assert caught_up(cluster.pair.a, cluster.pair.b) and caught_up(cluster.pair.b, cluster.pair.a)
     assert checksum.returncode == 0, checksum.stdout + checksum.stderr
     assert (pt_code, pt_diffs) == (0, set()), pt_output
-    assert up_while_hidden == [], "node B was in rotation before its database was back"
-    assert all(b is not None and b <= READMIT_MAX_BEHIND for b in readmitted_behind), figures
+    assert record["up_before_open"] == 0, "node B was in rotation before its database was back"
+    assert behind and all(b is not None and b <= READMIT_MAX_BEHIND for b in behind), record
     assert restored["tables"] > 0 and restored["differing"] == [], restored
