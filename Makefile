@@ -9,12 +9,13 @@ DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
 .PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz bench audit lint format \
-	check-migrations clean
+	check-migrations check-rules clean
 
 run: $(RUN_STAMP)
 	scripts/run-local
 
-test: system-deps-test $(DEV_STAMP) lint check-migrations test-fast test-database test-cluster
+test: system-deps-test $(DEV_STAMP) lint check-migrations check-rules test-fast test-database \
+	test-cluster
 
 test-fast: $(DEV_STAMP)
 	$(PYTEST) tests/fast
@@ -53,6 +54,11 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# The Prometheus alert rules: valid, and their unit tests pass (tests/fast runs both too).
+check-rules:
+	cd deploy/prometheus && promtool check rules platform.rules.yml && \
+		promtool test rules platform.rules.test.yml
 
 check-migrations: $(DEV_STAMP)
 	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -1,7 +1,8 @@
 """Render the shipped configs for real hosts, from the templates the local cluster tests.
 
-    python -m deploy.render mariadb --node-index 1 --node-count 2 \\
-        --log-bin /var/lib/mysql/mariadb-bin > /etc/mysql/mariadb.conf.d/60-platform.cnf
+    python -m deploy.render mariadb --node-index 1 --node-count 2 --bind-address 10.0.0.11 \\
+        --memory 8192 --connections 150 --max-body-bytes 10485760 \\
+        > /etc/mysql/mariadb.conf.d/60-platform.cnf   (sizing rules: deploy/mariadb_settings.py)
     python -m deploy.render haproxy --bind :443 --stats-bind 127.0.0.1:8404 \\
         --stats-socket /run/haproxy/admin.sock \\
         --node node-a=10.0.0.11:8000 --node node-b=10.0.0.12:8000 > /etc/haproxy/haproxy.cfg
@@ -14,19 +15,16 @@ import string
 import sys
 from pathlib import Path
 
+from deploy import mariadb_settings
+
 DEPLOY = Path(__file__).resolve().parent
 
 
 def mariadb(args) -> str:
-    if not 1 <= args.node_index <= args.node_count:
-        raise SystemExit("--node-index must be between 1 and --node-count")
-    return string.Template((DEPLOY / "mariadb" / "node.cnf.template").read_text()).substitute(
-        server_id=args.server_id or args.node_index,
-        gtid_domain_id=args.node_index,
-        node_count=args.node_count,
-        node_index=args.node_index,
-        log_bin=args.log_bin,
-    )
+    try:
+        return mariadb_settings.render(mariadb_settings.from_arguments(args))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def haproxy(args) -> str:
@@ -48,10 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.render", description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     db = sub.add_parser("mariadb", help="A node's MariaDB server settings.")
-    db.add_argument("--node-index", type=int, required=True)
-    db.add_argument("--node-count", type=int, default=2)
-    db.add_argument("--server-id", type=int, default=0, help="Default: the node index.")
-    db.add_argument("--log-bin", default="/var/lib/mysql/mariadb-bin")
+    mariadb_settings.add_arguments(db)
     lb = sub.add_parser("haproxy", help="The load balancer in front of the nodes.")
     lb.add_argument("--bind", default=":8080")
     lb.add_argument("--stats-bind", default="127.0.0.1:8404")

@@ -6,7 +6,20 @@ the local pair is configured exactly as production is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 GTID_MODES = ("slave_pos", "current_pos")
+
+
+@dataclass(frozen=True)
+class ReplicaTLS:
+    """Replication over TLS: the CA that signed the peer's server certificate (PEM path).
+
+    The replica verifies the peer's certificate against it (and its name or address);
+    the peer's replication user is made to require TLS (`replication_user_statements`).
+    """
+
+    ca: str
 
 
 def _quote(value: str) -> str:
@@ -14,16 +27,44 @@ def _quote(value: str) -> str:
 
 
 def change_master_statements(
-    *, host: str, port: int, user: str, password: str, gtid_mode: str = "slave_pos"
+    *,
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    gtid_mode: str = "slave_pos",
+    tls: ReplicaTLS | None = None,
 ) -> list[str]:
     if gtid_mode not in GTID_MODES:
         raise ValueError(f"gtid_mode must be one of {GTID_MODES}")
+    secure = (
+        f", MASTER_SSL=1, MASTER_SSL_CA={_quote(tls.ca)}, MASTER_SSL_VERIFY_SERVER_CERT=1"
+        if tls
+        else ", MASTER_SSL=0"
+    )
     return [
         "STOP SLAVE",
         f"CHANGE MASTER TO MASTER_HOST={_quote(host)}, MASTER_PORT={int(port)}, "
         f"MASTER_USER={_quote(user)}, MASTER_PASSWORD={_quote(password)}, "
-        f"MASTER_USE_GTID={gtid_mode}, MASTER_CONNECT_RETRY=1",
+        f"MASTER_USE_GTID={gtid_mode}, MASTER_CONNECT_RETRY=1{secure}",
         "START SLAVE",
+    ]
+
+
+def replication_user_statements(
+    *, user: str, host: str, password: str, require_tls: bool = False
+) -> list[str]:
+    """The peer's login on this server; per-node setup, to run with the binary log off.
+
+    With `require_tls`, the server refuses this user over a plain connection, so
+    replication cannot silently fall back to clear text; other users are unaffected.
+    """
+    account = f"{_quote(user)}@{_quote(host)}"
+    return [
+        f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {_quote(password)}",
+        f"ALTER USER {account} IDENTIFIED BY {_quote(password)} "
+        f"REQUIRE {'SSL' if require_tls else 'NONE'}",
+        f"GRANT REPLICATION SLAVE ON *.* TO {account}",
     ]
 
 

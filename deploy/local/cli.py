@@ -3,6 +3,8 @@
     deploy/cluster up | down | status
     deploy/cluster stop COMPONENT | start COMPONENT     (db-a db-b node-a node-b lb)
     deploy/cluster env NODE                             (node-a or node-b)
+    deploy/cluster rebuild db-b [--apply]               (database B lost, rebuilt from A)
+    deploy/cluster restore-check db-a                   (a backup restored and compared)
 
 Everything lives under var/cluster (pid files, logs, data). `env node-a` prints the
 environment that makes `.venv/bin/python manage.py …` act as node A:
@@ -12,9 +14,11 @@ environment that makes `.venv/bin/python manage.py …` act as node A:
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 
+from deploy.local import backup, rebuild
 from deploy.local.cluster import COMPONENTS, LocalCluster
 from deploy.local.node import PROJECT_DIR
 
@@ -67,14 +71,51 @@ def env(c: LocalCluster, node: str) -> None:
         print(f"export {key}={shlex.quote(value)}")
 
 
+def rebuild_database(c: LocalCluster, target: str, *, apply: bool) -> None:
+    """Lose the target database and rebuild it from a backup of the other (docs/DEPLOY.md §6)."""
+    if target not in ("db-a", "db-b"):
+        raise SystemExit("rebuild takes db-a or db-b")
+    if not apply:
+        print(f"dry run: would delete {target}'s data and rebuild it from the other's backup:")
+        for name, command in rebuild.STEPS.items():
+            print(f"  {name}: {command}")
+        print("add --apply to do it")
+        return
+    letter = target[-1]
+    print(f"losing {target}: killed, datadir deleted")
+    rebuild.lose_database(c.pair.a if letter == "a" else c.pair.b)
+    report = rebuild.rebuild(c.pair, letter, work_dir=RUN_DIR / "rebuild", tied=c.tied)
+    print(json.dumps(report, indent=2))
+
+
+def restore_check(c: LocalCluster, source: str) -> int:
+    if source not in ("db-a", "db-b"):
+        raise SystemExit("restore-check takes db-a or db-b")
+    db = c.pair.a if source == "db-a" else c.pair.b
+    report = backup.restore_check(db, RUN_DIR / "restore-check", tied=c.tied)
+    print(json.dumps(report, indent=2))
+    return 1 if report["differing"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/cluster", description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["up", "down", "status", "stop", "start", "env"])
+    parser.add_argument(
+        "action",
+        choices=["up", "down", "status", "stop", "start", "env", "rebuild", "restore-check"],
+    )
     parser.add_argument("target", nargs="?")
+    parser.add_argument(
+        "--apply", action="store_true", help="rebuild: really delete and rebuild (else a plan)"
+    )
     args = parser.parse_args(argv)
     c = cluster()
-    if args.action in ("stop", "start", "env") and not args.target:
+    if args.action in ("stop", "start", "env", "rebuild", "restore-check") and not args.target:
         parser.error(f"{args.action} needs a component")
+    if args.action == "rebuild":
+        rebuild_database(c, args.target, apply=args.apply)
+        return 0
+    if args.action == "restore-check":
+        return restore_check(c, args.target)
     if args.action == "up":
         up(c)
     elif args.action == "down":

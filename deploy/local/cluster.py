@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local import processes
+from deploy.local.faults import ClusterFaults
 from deploy.local.haproxy import LoadBalancer
 from deploy.local.node import PROJECT_DIR, PlatformNode
 from deploy.local.pair import ReplicatedPair
@@ -45,10 +46,14 @@ class LocalCluster:
     tied: bool = True
     gtid_mode: str = "slave_pos"
     extra_env: dict = field(default_factory=dict)
+    # Route every node→database and replication connection through the fault proxy
+    # (deploy/local/faults.py), so tests can cut, stall or lose them: `cluster.faults`.
+    fault_links: bool = False
 
     def __post_init__(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.pair = ReplicatedPair(self.run_dir / "db", self.ports.db, gtid_mode=self.gtid_mode)
+        self.faults = self._fault_proxy() if self.fault_links else None
         self.nodes = [
             PlatformNode(name, self.run_dir / f"node-{name}", port, {}, workers=self.workers)
             for name, port in zip("ab", self.ports.nodes, strict=True)
@@ -89,13 +94,36 @@ class LocalCluster:
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_HSTS_SECONDS": "0",
             "DATABASE_CONN_MAX_AGE": "60",
+            **self._fault_env(index),
             **self.extra_env,
+        }
+
+    def _fault_proxy(self) -> ClusterFaults:
+        faults = ClusterFaults.for_databases(self.run_dir / "faults", self.ports.db)
+        self.pair.source_ports = (faults.port("db-a->db-b"), faults.port("db-b->db-a"))
+        return faults
+
+    def _fault_env(self, index: int) -> dict[str, str]:
+        """Database URLs through the node's proxy links, when the cluster has them."""
+        if self.faults is None:
+            return {}
+        me, other = "ab"[index - 1], "ab"[2 - index]
+        own, peer = self.pair.nodes[index - 1], self.pair.nodes[2 - index]
+        return {
+            "DATABASE_URL": self.pair.database_url(
+                own, port=self.faults.port(f"node-{me}->db-{me}")
+            ),
+            "PEER_DATABASE_URL": self.pair.database_url(
+                peer, port=self.faults.port(f"node-{me}->db-{other}")
+            ),
         }
 
     def node(self, index: int) -> PlatformNode:
         return self.nodes[index - 1]
 
     def start_databases(self) -> None:
+        if self.faults is not None:
+            self.faults.start(tied=self.tied)
         self.pair.start(tied=self.tied)
 
     def migrate(self) -> None:
@@ -128,6 +156,8 @@ class LocalCluster:
         for node in self.nodes:
             node.stop()
         self.pair.stop()
+        if self.faults is not None:
+            self.faults.stop()
 
     def component(self, name: str):
         """The object behind a component name: db-a, db-b, node-a, node-b or lb."""

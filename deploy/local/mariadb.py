@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import string
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy import mariadb_settings
 from deploy.local import processes
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "mariadb" / "node.cnf.template"
 BINARIES = ("mariadbd", "mariadb-install-db", "mariadb")
 
 
@@ -51,7 +50,8 @@ class MariaDBInstance:
     node_count: int = 1
     server_id: int | None = None
     gtid_domain_id: int | None = None
-    buffer_pool: str = "64M"
+    memory_mib: int = 128  # small: a 64 MiB buffer pool (deploy/mariadb_settings.py)
+    tls: mariadb_settings.ServerTLS | None = None
     _proc: object = field(default=None, repr=False)
 
     @property
@@ -75,13 +75,18 @@ class MariaDBInstance:
         return self.base_dir / "mysqld.log"
 
     def render_config(self) -> str:
-        shipped = string.Template(TEMPLATE.read_text()).substitute(
-            server_id=self.server_id or self.node_index,
-            gtid_domain_id=self.gtid_domain_id or self.node_index,
-            node_count=self.node_count,
+        inputs = mariadb_settings.MariaDBInputs(
             node_index=self.node_index,
-            log_bin=self.datadir / "mariadb-bin",
+            node_count=self.node_count,
+            server_id=self.server_id or 0,
+            gtid_domain_id=self.gtid_domain_id or 0,
+            log_bin=str(self.datadir / "mariadb-bin"),
+            bind_address="127.0.0.1",
+            memory_mib=self.memory_mib,
+            slow_log=str(self.base_dir / "slow.log"),
+            tls=self.tls,
         )
+        shipped = mariadb_settings.render(inputs)
         local = [
             "",
             "# Local instance: own paths on loopback (added by deploy/local/mariadb.py).",
@@ -92,9 +97,6 @@ class MariaDBInstance:
             f"pid_file = {self.pid_file}",
             f"log_error = {self.log_path}",
             f"port = {self.port}",
-            "bind_address = 127.0.0.1",
-            f"innodb_buffer_pool_size = {self.buffer_pool}",
-            "innodb_log_file_size = 48M",
             f"relay_log = {self.datadir / 'relay-bin'}",
             "",
             "[client]",
@@ -126,13 +128,16 @@ class MariaDBInstance:
                 f"mariadb-install-db failed for {self.name}: {result.stderr[-2000:]}"
             )
 
-    def start(self, *, tied: bool = True, timeout: float = 30.0) -> None:
-        """Start the server (idempotent) and wait until it answers."""
+    def start(
+        self, *, tied: bool = True, timeout: float = 30.0, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        """Start the server (idempotent) and wait until it answers; `extra_args` for once
+        (a rebuilt server starts with `--skip-networking --skip-slave-start`)."""
         self.initialize()
         if self.running():
             return
         self._proc = processes.spawn(
-            [_binary("mariadbd"), f"--defaults-file={self.config_path}"],
+            [_binary("mariadbd"), f"--defaults-file={self.config_path}", *extra_args],
             log=self.base_dir / "mariadbd.stdout.log",
             tied=tied,
         )
@@ -226,8 +231,11 @@ class MariaDBInstance:
         )
         return password
 
-    def database_url(self, user: str, password: str, database: str) -> str:
-        return f"mysql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+    def database_url(
+        self, user: str, password: str, database: str, *, port: int | None = None
+    ) -> str:
+        """A TCP URL; `port` when clients reach this server through another (a proxy)."""
+        return f"mysql://{user}:{password}@127.0.0.1:{port or self.port}/{database}"
 
     def version(self) -> str:
         return self.execute("SELECT VERSION()")[0][0]

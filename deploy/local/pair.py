@@ -22,8 +22,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.local import tls
 from deploy.local.mariadb import MariaDBInstance
-from replication.setup import change_master_statements, gtid_positions
+from replication.setup import (
+    ReplicaTLS,
+    change_master_statements,
+    gtid_positions,
+    replication_user_statements,
+)
 
 DEFAULT_PORTS = (33061, 33062)
 REPL_USER = "repl"
@@ -36,12 +42,21 @@ class ReplicatedPair:
     base_dir: Path
     ports: tuple[int, int] = DEFAULT_PORTS
     gtid_mode: str = "slave_pos"
+    # Where each server's replica connects to reach its peer (a fault proxy's links, say);
+    # None: straight to the peer's port.
+    source_ports: tuple[int, int] | None = None
+    # Replication over TLS: a certificate per server from a CA of the run's own, each
+    # replica verifying its peer, each replication user requiring TLS.
+    replication_tls: bool = False
 
     def __post_init__(self) -> None:
         self.nodes = [
             MariaDBInstance(name, self.base_dir / f"db-{name}", port, node_index=i, node_count=2)
             for i, (name, port) in enumerate(zip("ab", self.ports, strict=True), start=1)
         ]
+        if self.replication_tls:
+            for node in self.nodes:
+                node.tls = tls.server_tls(self.base_dir / "tls", f"db-{node.name}")
 
     @property
     def a(self) -> MariaDBInstance:
@@ -65,16 +80,21 @@ class ReplicatedPair:
     def start(self, *, tied: bool = True) -> None:
         for node in self.nodes:
             node.start(tied=tied)
-            self._prepare(node)
+            self.prepare(node)
         for node, peer in ((self.a, self.b), (self.b, self.a)):
             if not replica_configured(node):
                 self.configure_replication(node, peer)
 
-    def _prepare(self, node: MariaDBInstance) -> None:
+    def prepare(self, node: MariaDBInstance) -> None:
+        """Per-node setup (users, the database), idempotent and never replicated."""
         values = self.secrets()
         node.execute(
-            f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'127.0.0.1' IDENTIFIED BY '{values['repl']}'",
-            f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'127.0.0.1'",
+            *replication_user_statements(
+                user=REPL_USER,
+                host="127.0.0.1",
+                password=values["repl"],
+                require_tls=self.replication_tls,
+            ),
             f"CREATE DATABASE IF NOT EXISTS `{DATABASE}` CHARACTER SET utf8mb4",
             log_bin=False,
         )
@@ -83,15 +103,18 @@ class ReplicatedPair:
     def configure_replication(self, node: MariaDBInstance, peer: MariaDBInstance) -> None:
         statements = change_master_statements(
             host="127.0.0.1",
-            port=peer.port,
+            port=self.source_ports[node.node_index - 1] if self.source_ports else peer.port,
             user=REPL_USER,
             password=self.secrets()["repl"],
             gtid_mode=self.gtid_mode,
+            tls=ReplicaTLS(ca=peer.tls.ca) if self.replication_tls else None,
         )
         node.execute(*statements, log_bin=False)
 
-    def database_url(self, node: MariaDBInstance, database: str = DATABASE) -> str:
-        return node.database_url(APP_USER, self.secrets()["app"], database)
+    def database_url(
+        self, node: MariaDBInstance, database: str = DATABASE, *, port: int | None = None
+    ) -> str:
+        return node.database_url(APP_USER, self.secrets()["app"], database, port=port)
 
     def stop(self) -> None:
         for node in self.nodes:

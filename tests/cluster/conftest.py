@@ -32,8 +32,14 @@ for name, actions in {users!r}.items():
 def cluster(tmp_path_factory):
     # The drills stream writes far faster than any person would: no rate limits here.
     no_limits = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
+    # Every node→database and replication connection through the fault proxy, so any
+    # test can cut, stall or lose one (cluster.faults, deploy/local/faults.py).
     cluster = LocalCluster(
-        tmp_path_factory.mktemp("cluster"), ClusterPorts.free(), workers=2, extra_env=no_limits
+        tmp_path_factory.mktemp("cluster"),
+        ClusterPorts.free(),
+        workers=2,
+        extra_env=no_limits,
+        fault_links=True,
     )
     cluster.up()
     users = {"alice": ("write",), "bob": ("write",), "root": ("write", "admin")}

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from replication.setup import GTID_MODES, change_master_statements
+from replication.setup import GTID_MODES, ReplicaTLS, change_master_statements
 
 
 class Command(BaseCommand):
@@ -23,9 +23,13 @@ class Command(BaseCommand):
             help="Environment variable holding the replication user's password.",
         )
         parser.add_argument("--gtid-mode", choices=GTID_MODES, default="slave_pos")
+        parser.add_argument(
+            "--tls-ca",
+            help="Replicate over TLS, verifying the peer's certificate against this CA (PEM).",
+        )
         parser.add_argument("--apply", action="store_true")
 
-    def handle(self, *args, replication_user, password_env, gtid_mode, apply, **options):
+    def handle(self, *args, replication_user, password_env, gtid_mode, tls_ca, apply, **options):
         peer = settings.PEER_DATABASE
         if peer is None or not settings.DATABASES["default"]["ENGINE"].endswith("mysql"):
             raise CommandError("needs MariaDB/MySQL with PEER_DATABASE_URL set")
@@ -33,9 +37,15 @@ class Command(BaseCommand):
         if not password:
             raise CommandError(f"{password_env} is not set")
         host = socket.gethostbyname(peer.get("HOST") or "127.0.0.1")
-        source = {"host": host, "port": int(peer.get("PORT") or 3306), "user": replication_user}
-        statements = change_master_statements(**source, password=password, gtid_mode=gtid_mode)
-        shown = change_master_statements(**source, password="*" * 8, gtid_mode=gtid_mode)
+        source = {
+            "host": host,
+            "port": int(peer.get("PORT") or 3306),
+            "user": replication_user,
+            "gtid_mode": gtid_mode,
+            "tls": ReplicaTLS(ca=tls_ca) if tls_ca else None,
+        }
+        statements = change_master_statements(**source, password=password)
+        shown = change_master_statements(**source, password="*" * 8)
         for statement in shown:
             self.stdout.write(statement)
         if not apply:
