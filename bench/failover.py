@@ -1,7 +1,7 @@
 """Failover drill through HAProxy with the reference client (as tests/cluster/test_failover.py).
 
 Several clients (client/, retries on: a POST whose connection broke after sending is
-resent as the identical envelope, so it applies once or reports AlreadyApplied) write
+resent as the identical envelope, so it applies once or reports OutcomeUnknown) write
 tasks through the load balancer; node A is killed (SIGKILL to gunicorn's master and
 workers). Detection: kill → HAProxy marks it DOWN. Recovery: kill → every client has
 completed a write again. Then node A is restarted and readmitted, the pair converges,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from client import AlreadyApplied, ClientError, PlatformClient, RequestsTransport
+from client import ClientError, OutcomeUnknown, PlatformClient, RequestsTransport
 from deploy.local.cluster import wait_for
 
 
@@ -39,7 +39,7 @@ class _Writer(threading.Thread):
             n += 1
             try:
                 response = self.api.post("/api/v1/task/tasks/", {"title": f"{self.tag}-{n}"})
-            except AlreadyApplied:
+            except OutcomeUnknown:
                 self.applied_answer_lost += 1
                 self.ok_times.append(time.monotonic())
                 continue

@@ -208,7 +208,7 @@ def drills(results: dict) -> list[str]:
         f"{light_rps} writes/s (one in flight per node) p50/p99 {light_lag}",
         f"- Failover (kill node A under {fo.get('clients')} writing clients through HAProxy): "
         f"{fo.get('failed_operations')} failed, {fo.get('applied_answer_lost')} applied with "
-        f"the answer lost (AlreadyApplied), {fo.get('acknowledged_writes')} acknowledged; "
+        f"the answer lost (OutcomeUnknown), {fo.get('acknowledged_writes')} acknowledged; "
         f"detection {_n(fo.get('detection_s'), 3)} s, every client writing again after "
         f"{_n(fo.get('recovery_s'), 3)} s; node A back in rotation "
         f"{_n(fo.get('readmitted_after_restart_s'), 3)} s after its restart; acknowledged "

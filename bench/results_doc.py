@@ -21,7 +21,7 @@ DEFINITIONS = {
     "login_p50_ms": "p50 of end-to-end logins over HTTP, one at a time, each built ahead",
     "route_propagation_s": "the slowest repetition: route row stamped → last old answer",
     "replication_lag_p99_ms": "p99 of heartbeat probes, both directions, under write load",
-    "failover_failed_ops": "client-visible failures (not counting AlreadyApplied) in the drill",
+    "failover_failed_ops": "client-visible failures (not counting OutcomeUnknown) in the drill",
     "failover_detection_s": "kill of node A → HAProxy marks it DOWN",
 }
 

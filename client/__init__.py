@@ -5,10 +5,10 @@ to check the server.
 """
 
 from client.errors import (
-    AlreadyApplied,
     ClientError,
     ConnectionFailed,
     NotLoggedIn,
+    OutcomeUnknown,
     PinningError,
     ProtocolError,
 )
@@ -19,11 +19,11 @@ from client.session import PlatformClient, SessionState
 from client.transport import RawResponse, RequestsTransport, Transport
 
 __all__ = [
-    "AlreadyApplied",
     "ClientError",
     "ConnectionFailed",
     "KnownKeys",
     "NotLoggedIn",
+    "OutcomeUnknown",
     "PinningError",
     "PlatformClient",
     "ProtocolError",

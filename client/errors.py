@@ -32,6 +32,7 @@ class NotLoggedIn(ClientError):
     """An encrypted request was attempted without a session."""
 
 
-class AlreadyApplied(ClientError):
-    """A write whose answer was lost was sent again and refused as a replay: the node had
-    applied it. The write happened; its answer (e.g. a new object's id) is unknown."""
+class OutcomeUnknown(ClientError):
+    """An unsafe request may or may not have been applied, and resending the identical
+    envelope gave no answer before its timestamp's window closed (or the resends ran
+    out). Find out by reading before making a new request (docs/PROTOCOL.md, Retrying)."""

@@ -10,10 +10,10 @@ from typing import Any
 
 from client import crypto
 from client.errors import (
-    AlreadyApplied,
     ClientError,
     ConnectionFailed,
     NotLoggedIn,
+    OutcomeUnknown,
     ProtocolError,
 )
 from client.keys import ServerKey, choose_key, parse_server_keys
@@ -25,11 +25,23 @@ from client.transport import RawResponse, RequestsTransport, Transport
 PUBLIC_KEY_PATH = "/api/v1/credential/public-key"
 LOGIN_PATH = "/api/v1/credential/login"
 LOGOUT_PATH = "/api/v1/credential/logout"
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 QUERY_OBJECT_METHODS = frozenset({"GET", "DELETE"})
 SESSION_GONE_CODES = frozenset({"session_required", "session_invalid", "session_expired"})
-# Answers after which the node has certainly applied nothing: any method may be retried.
-NOT_APPLIED_CODES = frozenset({"database_unavailable", "rate_limited"})
+# Answers after which the node has certainly applied nothing: any method may be sent
+# again as a fresh envelope (after Retry-After).
+NOT_APPLIED_CODES = frozenset(
+    {
+        "database_unavailable",
+        "home_unavailable",
+        "service_unavailable",
+        "home_moving",
+        "rate_limited",
+    }
+)
+# An identical resend goes no sooner than this after its timestamp: the server applies a
+# request this old only after asking the other database whether a copy of it is in flight.
+RESEND_AFTER_SECONDS = 3.0
 MAX_REQUESTS_PER_KEY = 2**31
 RETRY_AFTER_CAP_SECONDS = 5.0
 
@@ -46,16 +58,17 @@ class SessionState:
 class PlatformClient:
     """A client of the platform's encrypted protocol (not thread-safe; one per thread).
 
-    Retries: GET, HEAD, OPTIONS, PUT and DELETE are idempotent, so they are retried
-    up to `retries` times on a connection failure or a 503, each time with a fresh
-    nonce and timestamp and on the next of `base_urls` (failover). POST and PATCH are
-    retried with a fresh envelope when the connection failed before any byte was sent;
-    when it broke after the request may have reached a node, the *identical* envelope
-    is sent again (same nonce): the server records a write's nonce in the write's own
-    transaction, so the resend either applies it once or is refused as a replay, which
-    raises AlreadyApplied. A 503 `database_unavailable` (the node's own database failed)
-    and a 429 `rate_limited` mean nothing was applied: they are retried for every
-    method. Retry-After is honoured up to RETRY_AFTER_CAP_SECONDS.
+    Retries (docs/PROTOCOL.md, Retrying), each on the next of `base_urls` (failover):
+    - safe requests (GET, HEAD, OPTIONS) apply nothing: after a connection failure or a
+      503 they are sent again as fresh envelopes, up to `retries` times;
+    - an answer meaning nothing was applied (NOT_APPLIED_CODES), or a connection refused
+      before any byte was sent: any method is sent again as a fresh envelope, up to
+      `retries` times, after Retry-After (capped at RETRY_AFTER_CAP_SECONDS);
+    - an unsafe request whose outcome is unknown (the connection broke after sending, a
+      timeout, 503 `outcome_unknown`): only the *identical* envelope is sent again, no
+      sooner than RESEND_AFTER_SECONDS after its timestamp, up to `resends` times while
+      within `resend_window` seconds of it; the server applies it once or answers as it
+      did the first time. Past that, OutcomeUnknown.
 
     Clock skew: every response carries X-Server-Time; the client keeps the offset to
     its own clock and, after a plain 401 `stale_timestamp`, retries once with it.
@@ -76,6 +89,8 @@ class PlatformClient:
         timeout: float = 10.0,
         retries: int = 3,
         retry_backoff: float = 0.05,
+        resends: int = 30,
+        resend_window: float = 100.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -87,6 +102,7 @@ class PlatformClient:
         self.known_keys = known_keys
         self.transport: Transport = transport or RequestsTransport()
         self.timeout, self.retries, self.retry_backoff = timeout, retries, retry_backoff
+        self.resends, self.resend_window = resends, resend_window
         self._clock, self._sleep = clock, sleep
         self.clock_offset_ms = 0
         self.server_key: ServerKey | None = None
@@ -262,44 +278,82 @@ class PlatformClient:
     def _exchange(
         self, method: str, prepare: Callable[[], Prepared], *, key: bytes | None
     ) -> Response:
-        attempt, skew_retried, resend, resent = 0, False, None, False
+        """Send one request, retrying as docs/PROTOCOL.md (Retrying) allows.
+
+        Once an attempt of an unsafe request may have been applied (a connection that broke
+        after sending, a timeout, `outcome_unknown`), only the identical envelope goes
+        again — no sooner than RESEND_AFTER_SECONDS after its timestamp, and within
+        `resend_window` — so it is applied once or answered as it was.
+        """
+        attempt, skew_retried, unknown = 0, False, False
+        wire = prepare()
         while True:
-            target, headers, body, nonce_b64 = resend or prepare()
-            resend = None
+            target, headers, body, nonce_b64 = wire
             base_url = self.base_urls[self._url_index]
             try:
                 raw = self.transport.send(base_url, method, target, headers, body, self.timeout)
             except ConnectionFailed as exc:
-                if attempt >= self.retries:
+                if method not in SAFE_METHODS and (exc.sent or unknown):
+                    unknown = True  # it may have been applied: only the identical may follow
+                if not self._may_try_again(attempt, unknown, wire):
+                    if unknown:
+                        raise OutcomeUnknown(f"{method} may have been applied: {exc}") from exc
                     raise
-                if method not in IDEMPOTENT_METHODS and exc.sent:
-                    # The node may have applied it. Send the very same envelope again: the
-                    # server claims a write's nonce in the write's own transaction, so the
-                    # resend either runs it (the first attempt rolled back) or is refused
-                    # as a replay (it was applied) — never applied twice.
-                    resend, resent = (target, headers, body, nonce_b64), True
-                attempt = self._fail_over(attempt, None)
+                attempt = self._fail_over(attempt, None, wire if unknown else None)
+                wire = wire if unknown else prepare()
                 continue
-            if resent and _plain_code(raw) == "replayed_nonce":
-                raise AlreadyApplied(f"{method} was applied before its answer was lost")
             self._learn_clock(raw)
-            if not skew_retried and _plain_code(raw) == "stale_timestamp":
-                skew_retried = True
+            if not skew_retried and not unknown and _plain_code(raw) == "stale_timestamp":
+                skew_retried, wire = True, prepare()
                 continue
             response = decode_response(raw, key=key, request_nonce_b64=nonce_b64)
-            not_applied = response.code in NOT_APPLIED_CODES
-            retryable = (raw.status == 503 and method in IDEMPOTENT_METHODS) or not_applied
-            if retryable and attempt < self.retries:
-                attempt = self._fail_over(attempt, raw.headers.get("Retry-After"))
-                continue
-            return response
+            again = self._retry_kind(method, response, unknown=unknown)
+            if again == "unknown":
+                unknown = True
+            if again is None or not self._may_try_again(attempt, unknown, wire):
+                if unknown and again is not None:
+                    raise OutcomeUnknown(f"{method} may have been applied ({response.code})")
+                return response
+            attempt = self._fail_over(
+                attempt, raw.headers.get("Retry-After"), wire if unknown else None
+            )
+            wire = wire if unknown else prepare()
 
-    def _fail_over(self, attempt: int, retry_after: str | None) -> int:
+    def _retry_kind(self, method: str, response: Response, *, unknown: bool) -> str | None:
+        """How an answer may be retried: "fresh", "unknown" or None (it is the answer)."""
+        if response.code == "outcome_unknown" and method not in SAFE_METHODS:
+            return "unknown"
+        if unknown and response.status in (502, 503, 504) and response.code != "service_disabled":
+            return "unknown"  # this copy applied nothing; an earlier one may have
+        if response.code in NOT_APPLIED_CODES:
+            return "fresh"
+        if (
+            response.status == 503
+            and method in SAFE_METHODS
+            and response.code != "service_disabled"
+        ):
+            return "fresh"
+        return None
+
+    def _may_try_again(self, attempt: int, unknown: bool, wire: Prepared) -> bool:
+        if not unknown:
+            return attempt < self.retries
+        # An identical resend: as long as the server still accepts its timestamp.
+        sent_ms = int(wire[1]["X-Timestamp"])
+        return attempt < self.resends and self.now_ms() < sent_ms + self.resend_window * 1000
+
+    def _fail_over(self, attempt: int, retry_after: str | None, resend: Prepared | None) -> int:
+        """Wait, and move to the next base URL. Before an identical resend, wait at least
+        until RESEND_AFTER_SECONDS past its timestamp (docs/PROTOCOL.md, Retrying)."""
         self._url_index = (self._url_index + 1) % len(self.base_urls)
         delay = self.retry_backoff * 2**attempt
         if retry_after and retry_after.strip().isdigit():
             delay = float(retry_after.strip())
-        self._sleep(min(delay, RETRY_AFTER_CAP_SECONDS))
+        delay = min(delay, RETRY_AFTER_CAP_SECONDS)
+        if resend is not None:
+            due_ms = int(resend[1]["X-Timestamp"]) + RESEND_AFTER_SECONDS * 1000
+            delay = max(delay, (due_ms - self.now_ms()) / 1000)
+        self._sleep(max(delay, 0.0))
         return attempt + 1
 
     def _learn_clock(self, raw: RawResponse) -> None:

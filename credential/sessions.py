@@ -7,8 +7,11 @@ ordinary requests do not write (the idle timeout is precise to that interval).
 
 Each process keeps a resolved session for CREDENTIAL_SESSION_CACHE_SECONDS (1 s), as it
 keeps grants: the lookup and key unwrap are most of a request's database cost. Expiry is
-still checked on every request; a revocation made in this process applies at once, one
-made elsewhere (another worker, the other node) within that second.
+still checked on every request, and so is the node's own list of sessions ended here
+(core/nodelocal.py): a logout or revocation made on this node holds on its next request
+in every worker. One made on the other node holds here once replicated (the node leaves
+the balancer's rotation when more than PLATFORM_MAX_LAG_MS behind) and this cache
+entry has expired: within PLATFORM_MAX_LAG_MS + CREDENTIAL_SESSION_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.utils import timezone
 
 from core.activeactive import versioned_save, write_transaction
 from core.crypto import atrest
+from core.nodelocal import node_state
 from credential.audit import Kind, audit
 from credential.models import Session
 
@@ -99,6 +103,9 @@ def session_resolve(session_id: str) -> tuple[Session, bytes]:
             _cache.clear()  # a crude bound; the next requests refill it
     if session.revoked_at is not None or not session.user.is_active:
         raise SessionInvalid
+    if node_state().is_revoked(id_hash):  # ended on this node since this cache entry was made
+        _cache.pop(id_hash, None)
+        raise SessionInvalid
     now = timezone.now()
     if now >= session.ends_at():
         raise SessionExpired
@@ -130,6 +137,8 @@ def session_revoke(session: Session, *, reason: str, by=None) -> bool:
         row.revoked_reason = reason[:40]
         versioned_save(row, fields=["revoked_at", "revoked_reason"])
     session.revoked_at, session.revoked_reason = row.revoked_at, row.revoked_reason
+    # Every worker of this node refuses it from its next request, cache or not.
+    node_state().revoke(session.id_hash)
     _cache.pop(session.id_hash, None)
     kind = Kind.LOGOUT if reason == "logout" else Kind.REVOKE
     audit(kind, user=session.user, session=session, reason=reason, by=getattr(by, "username", ""))

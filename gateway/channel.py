@@ -22,7 +22,10 @@ from core.errors import PROBLEM_TYPE, ErrorCode
 from credential.keys import keyring
 from credential.sessions import SessionError, session_resolve
 from gateway.problems import Problem, error_response
-from gateway.replay import nonce_claim
+from gateway.replay import safe_nonce_first_sight
+from replication import exactly_once
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 logger = logging.getLogger("platform.gateway")
 
@@ -38,6 +41,8 @@ class Opened:
     nonce_b64: str
     plaintext: bytes
     session: object = None
+    timestamp_ms: int = 0
+    digest: str = ""  # names the sealed request (replication.exactly_once.digest)
 
 
 def wire_path(request) -> str:
@@ -106,9 +111,18 @@ def open_request(request, *, login: bool, skew_ms: int) -> Opened:
     plaintext = envelope.open_request(
         key=key, nonce=nonce, ciphertext=request.body, tag=tag, aad=aad
     )
-    if not nonce_claim(key=key, nonce_b64=nonce_b64):
+    # A safe request's nonce is checked here, on this node; an unsafe one's is recorded
+    # with its write, in its transaction (the envelope middleware).
+    if request.method in SAFE_METHODS and not safe_nonce_first_sight(key=key, nonce_b64=nonce_b64):
         raise Problem(ErrorCode.REPLAYED_NONCE, log="nonce seen before with this key")
-    return Opened(key=key, nonce_b64=nonce_b64, plaintext=plaintext, session=session)
+    return Opened(
+        key=key,
+        nonce_b64=nonce_b64,
+        plaintext=plaintext,
+        session=session,
+        timestamp_ms=timestamp_ms,
+        digest=exactly_once.digest(tag_b64=meta.get("HTTP_X_TAG", ""), body=request.body),
+    )
 
 
 class BadPayload(Exception):

@@ -17,14 +17,14 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError
 
 from core import registry
 from core.crypto import envelope
 from core.errors import ErrorCode
 from credential.audit import Kind, audit
 from credential.grants import Credential
-from gateway import channel, metrics, statement_timeout
+from gateway import channel, metrics, once, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, error_response
 from gateway.ratelimit import Limiter
@@ -65,20 +65,12 @@ class EnvelopeMiddleware:
         if not path.startswith(API_PREFIX) or path in self.public_paths:
             return _stamp(self.get_response(request))
         try:
-            if request.method in SAFE_METHODS:
-                return _stamp(self._handle(request, path))
-            # A write and its nonce commit together: a worker killed mid-request leaves
-            # neither, so the client may resend the identical envelope (client/session.py).
-            with transaction.atomic():
-                response = self._handle(request, path)
-                if response.status_code >= 500:
-                    transaction.set_rollback(True)
-            return _stamp(response)
+            return _stamp(self._handle(request, path))
         except DatabaseError:
-            # The node's own database failed before the request was authenticated or at
-            # its commit: nothing was applied, so the client may send it again anywhere.
+            # Outside any write's transaction (the session lookup, the key ring): nothing
+            # was applied, so the client may send it again anywhere.
             logger.warning("database unavailable", exc_info=True, extra={"path": path})
-            request.outcome = "database_unavailable"
+            request.outcome = ErrorCode.DATABASE_UNAVAILABLE.value
             return _stamp(error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1))
 
     def _handle(self, request, path):
@@ -96,6 +88,13 @@ class EnvelopeMiddleware:
         request.credential = (
             Credential(user=opened.session.user, session=opened.session) if opened.session else None
         )
+        if request.method in SAFE_METHODS:
+            return self._respond(request, opened)
+        # An unsafe request is applied at most once: its record commits with its write.
+        return once.apply(request, opened, lambda: self._respond(request, opened))
+
+    def _respond(self, request, opened):
+        """Run the view on the decrypted request and seal what it answers."""
         wait = self.per_session.take(opened.session.id_hash) if opened.session else 0
         try:
             channel.hand_to_view(request, opened)

@@ -63,3 +63,14 @@ def node_database(
         config.setdefault("TEST", {})
         config["TEST"].update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
     return config
+
+
+def with_timeouts(config: dict, *, seconds: int) -> dict:
+    """A copy of a MySQL connection's settings whose reads and writes give up after
+    `seconds` (a stalled or black-holed server answers an error, not silence)."""
+    copy = {**config, "OPTIONS": dict(config.get("OPTIONS") or {}), "TEST": {"MIRROR": "default"}}
+    copy["OPTIONS"].update(
+        {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
+    )
+    copy["CONN_MAX_AGE"] = 0
+    return copy

@@ -21,7 +21,7 @@ from platform_site.config import (
     env_str,
     read_node_identity,
 )
-from platform_site.databases import node_database
+from platform_site.databases import node_database, with_timeouts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -129,17 +129,34 @@ if PEER_DATABASE is not None:
         health_checks=True,
     )
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
+    # The exactly-once fence's connection to the peer: a read that must answer quickly or
+    # be treated as "cannot tell now" (replication/exactly_once.py).
+    DATABASES["peer_fence"] = with_timeouts(DATABASES["peer"], seconds=2)
+# The load balancer's health check's connection to this node's own database: a stalled
+# database must fail the check well inside HAProxy's check timeout, not hang it.
+if DATABASES["default"]["ENGINE"].endswith("mysql"):
+    DATABASES["health"] = with_timeouts(DATABASES["default"], seconds=1)
 DATABASE_ROUTERS = ["replication.routers.HomeNodeRouter"]
 # Home node of a service whose routing row does not say (new services, first start).
 PLATFORM_HOME_NODE_DEFAULT = env_int(ENV, "PLATFORM_HOME_NODE_DEFAULT", 1, minimum=1)
-# A node whose database is more than this many of the peer's transactions behind, while
-# replicating, stays out of the load balancer's rotation until it catches up.
-PLATFORM_READMIT_MAX_BEHIND = env_int(ENV, "PLATFORM_READMIT_MAX_BEHIND", 50, minimum=0)
+# Bounded staleness: a node whose database is more than this far behind its live peer
+# (the peer's replicated heartbeat, while a backlog from the peer is being applied)
+# leaves the load balancer's rotation until it has caught up. A revocation made on one
+# node holds on the other within this bound plus CREDENTIAL_SESSION_CACHE_SECONDS.
+PLATFORM_MAX_LAG_MS = env_int(ENV, "PLATFORM_MAX_LAG_MS", 1000, minimum=100)
+# How long each database keeps the records of the unsafe requests it applied (their
+# answers to resends, and the evidence of a request applied on both databases).
+PLATFORM_REQUEST_RECORD_HOURS = env_int(ENV, "PLATFORM_REQUEST_RECORD_HOURS", 24, minimum=1)
 # /health/replication/ fails when the peer's replicated heartbeat is older than this.
 PLATFORM_MAX_HEARTBEAT_AGE_MS = env_int(ENV, "PLATFORM_MAX_HEARTBEAT_AGE_MS", 5000, minimum=1)
 # The one node that runs schema migrations; replication carries them to the others.
 PLATFORM_MIGRATION_NODE = env_int(ENV, "PLATFORM_MIGRATION_NODE", 1, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# State the node's workers share and nothing replicates (core/nodelocal.py): safe
+# requests' nonces in the timestamp window, sessions revoked on this node.
+PLATFORM_STATE_DIR = Path(
+    env_str(ENV, "PLATFORM_STATE_DIR", str(VAR_DIR / f"state-{PLATFORM_NODE.lower()}"))
+)
 
 PASSWORD_HASHERS = [
     "credential.hashers.PlatformArgon2PasswordHasher",

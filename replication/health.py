@@ -1,11 +1,20 @@
 """Health checks (django-health-check 4.x).
 
 Two endpoints, on purpose (docs/ARCHITECTURE.md): `/health/` is the load balancer's and
-holds only what should take *this* node out of rotation — its own database reachable
-and writable, server keys loaded, and, while its database is still applying a backlog
-from the peer, that backlog caught up (so a node coming back is re-admitted only when
-current). Replication health and lag go to `/health/replication/`, for monitoring: a
-fault both nodes share (replication broken, the peer down) must never take both out.
+answers from **local facts only** — this node's own database reachable and writable,
+server keys loaded, and its database not more than PLATFORM_MAX_LAG_MS behind what it has
+received from its live peer — through connections that give up within a second, well
+inside the balancer's check timeout. Nothing there asks the peer's database, so a dead,
+stalled or black-holed peer can never fail both nodes' checks at once.
+Replication health (threads, errors, the peer's heartbeat, clock skew) goes to
+`/health/replication/`, for monitoring.
+
+How far behind, in time: each database writes its node's heartbeat row five times a
+second itself (an event, `replication.heartbeat`), and the row replicates. While this
+database has received transactions from the peer it has not yet applied, the peer's
+newest *applied* heartbeat is as old as that backlog; once the backlog is applied it is
+fresh again. With no backlog the node is current with everything it has received,
+however old the heartbeat (an idle, stopped or unreachable peer sends nothing).
 """
 
 from __future__ import annotations
@@ -18,8 +27,13 @@ from django.db import DatabaseError, connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from replication.setup import gtid_positions
+from replication import lag
 from replication.status import read_replica
+
+
+def health_alias() -> str:
+    """This node's own database, through the connection with short timeouts."""
+    return "health" if "health" in settings.DATABASES else "default"
 
 
 def _closing(func):
@@ -44,52 +58,34 @@ class DatabaseWritable(HealthCheck):
     def run(self):
         from replication.heartbeat import beat
 
-        if connections["default"].vendor != "mysql":
-            with connections["default"].cursor() as cursor:
-                cursor.execute("SELECT 1")
-            return
+        alias = health_alias()
         try:
-            beat()
+            if connections[alias].vendor != "mysql":
+                with connections[alias].cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                return
+            beat(alias=alias)
         except DatabaseError as exc:
             raise ServiceUnavailable("database not writable") from exc
 
 
 @dataclasses.dataclass
 class CaughtUpWithPeer(HealthCheck):
-    """While this database applies a backlog from the peer, stay out until it is done.
+    """Out of rotation while this database is more than PLATFORM_MAX_LAG_MS behind the
+    backlog it is applying from its peer (bounded staleness); local facts only."""
 
-    Only an *active* catch-up counts: replication threads running and more than
-    PLATFORM_READMIT_MAX_BEHIND of the peer's transactions not yet applied. A stopped
-    replica or an unreachable peer does not take this node out.
-    """
+    timeout = datetime.timedelta(seconds=2)
 
     @_closing
     def run(self):
         if "peer" not in settings.DATABASES:
             return
         try:
-            behind = transactions_behind()
-        except DatabaseError:
-            return  # the peer is unreachable: not this node's fault
-        if behind is not None and behind > settings.PLATFORM_READMIT_MAX_BEHIND:
-            raise ServiceUnavailable(f"catching up with the peer ({behind} transactions behind)")
-
-
-def _global(alias: str, name: str):
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f"SELECT @@global.{name}")
-        return cursor.fetchone()[0]
-
-
-def transactions_behind() -> int | None:
-    """How many of the peer's own transactions this database has yet to apply (None: idle)."""
-    replica = read_replica("default")
-    if not replica.healthy:
-        return None
-    domain = int(_global("peer", "gtid_domain_id"))
-    written = gtid_positions(_global("peer", "gtid_binlog_pos")).get(domain, 0)
-    applied = gtid_positions(_global("default", "gtid_slave_pos")).get(domain, 0)
-    return max(0, written - applied)
+            behind = lag.local_lag(health_alias())
+        except DatabaseError as exc:
+            raise ServiceUnavailable("database not answering") from exc
+        if behind.backlog and behind.ms is not None and behind.ms > settings.PLATFORM_MAX_LAG_MS:
+            raise ServiceUnavailable(f"{behind.ms:.0f} ms behind the peer (catching up)")
 
 
 @dataclasses.dataclass
@@ -100,16 +96,21 @@ class ReplicationRunning(HealthCheck):
     def run(self):
         if "peer" not in settings.DATABASES:
             raise ServiceUnavailable("no peer configured")
-        for alias in ("default", "peer"):
+        for alias in ("default", "peer_fence"):
             try:
                 replica = read_replica(alias)
             except DatabaseError as exc:
-                raise ServiceUnavailable(f"{alias} database unreachable") from exc
+                raise ServiceUnavailable(f"{_name(alias)} database unreachable") from exc
             if not replica.healthy:
                 raise ServiceUnavailable(
-                    f"{alias}: IO {replica.io_running or '-'} SQL {replica.sql_running or '-'} "
-                    f"error {replica.last_sql_errno or replica.last_io_errno}"
+                    f"{_name(alias)}: IO {replica.io_running or '-'} SQL "
+                    f"{replica.sql_running or '-'} error "
+                    f"{replica.last_sql_errno or replica.last_io_errno}"
                 )
+
+
+def _name(alias: str) -> str:
+    return "this node's" if alias == "default" else "the peer's"
 
 
 @dataclasses.dataclass
@@ -118,10 +119,6 @@ class PeerHeartbeatFresh(HealthCheck):
 
     @_closing
     def run(self):
-        from replication.status import read_server
-
-        peer_index = 2 if settings.PLATFORM_NODE_INDEX == 1 else 1
-        server = read_server("default", peer_index=peer_index)
-        age = server.heartbeat_age_ms
+        age = lag.local_lag(health_alias()).heartbeat_age_ms
         if age is None or age > settings.PLATFORM_MAX_HEARTBEAT_AGE_MS:
             raise ServiceUnavailable(f"peer heartbeat age {age} ms")

@@ -1,4 +1,4 @@
-"""The heartbeat writer: each node updates its own replicated row, with the DB clock."""
+"""Heartbeats: each node's row, replicated, written by its database and by its checks."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""Replication's own data: the heartbeats, and where each service's home-node writes go."""
+"""Replication's own data: heartbeats, where home-node writes go, and applied requests."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
 
-from core.activeactive import VersionedModel
+from core.activeactive import VersionedModel, this_node_index
 
 
 class Heartbeat(models.Model):
@@ -61,3 +61,62 @@ class HomeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: node {self.from_node} → {self.to_node} by {self.actor}"
+
+
+class RequestRecord(models.Model):
+    """That an unsafe request was applied on this database, with the answer it got.
+
+    Written in the request's own transaction, on the database that took its write
+    (replication/exactly_once.py), and replicated, so a resend of the identical envelope
+    gets the original answer on either node. The UNIQUE key holds `db_index`, the node
+    index of the database the record was written on, and rows with that index are only
+    ever inserted there: two databases never insert the same key, while two claims of one
+    nonce on one database (two workers, or both nodes writing to a home database) meet
+    it. The answer is the response exactly as sealed under the session key: no plaintext.
+    """
+
+    scope = models.CharField(max_length=32)
+    nonce = models.CharField(max_length=24)
+    db_index = models.PositiveSmallIntegerField()
+    node_index = models.PositiveSmallIntegerField(
+        default=this_node_index, help_text="The node that served the request."
+    )
+    at = models.DateTimeField(default=timezone.now)
+    digest = models.CharField(max_length=64, help_text="SHA-256 naming the sealed request.")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField(null=True)
+    answer_headers = models.JSONField(default=dict)
+    answer_body = models.BinaryField(default=b"")
+    effects = models.JSONField(
+        default=list, help_text="Rows the request wrote: [model, pk, created]."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "nonce", "db_index"], name="replication_request_once_per_db"
+            )
+        ]
+        indexes = [models.Index(fields=["db_index", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} applied on database {self.db_index} at {self.at}"
+
+
+class RequestRepair(models.Model):
+    """Append-only: a request found applied on both databases, and what undid the extra one."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    scope = models.CharField(max_length=32)
+    nonce = models.CharField(max_length=24)
+    kept_db_index = models.PositiveSmallIntegerField()
+    undone_db_index = models.PositiveSmallIntegerField()
+    actions = models.JSONField(default=list)
+    node = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "nonce"])]
+
+    def __str__(self) -> str:
+        return f"double of {self.nonce} repaired at {self.at} on {self.node}"

@@ -23,8 +23,9 @@ DECLARED_SAFE = {
     ("auth.Permission", ("content_type", "codename")): (
         "written only by migrate's post_migrate step, and migrate runs on one node"
     ),
-    ("gateway.SeenNonce", ("scope", "nonce", "node_index")): (
-        "the node index is part of the key: each node inserts only into its own part"
+    ("replication.RequestRecord", ("scope", "nonce", "db_index")): (
+        "db_index is part of the key, and a record with index N is only ever inserted on "
+        "database N (replication/exactly_once.py)"
     ),
     ("sessions.Session", ("session_key",)): (
         "admin web sessions: a random 32-character key, never chosen by both nodes"

@@ -75,3 +75,36 @@ def gtid_positions(text: str | None) -> dict[int, int]:
         domain, _server, seq = part.strip().split("-")
         positions[int(domain)] = max(positions.get(int(domain), 0), int(seq))
     return positions
+
+
+BEATS_PER_SECOND = 5
+EVENT = "platform_heartbeat"
+
+
+def heartbeat_event_statements(*, database: str, node_index: int, node: str) -> list[str]:
+    """Statements that make this node's database write its own heartbeat, 5 times a second.
+
+    An event of the database itself, not a process of the node: it beats as long as the
+    database lives, so a peer that sees no fresh heartbeat knows the *database* is behind
+    or silent, whatever its node's app server is doing (replication/lag.py). The event is
+    per node: run these with the binary log off (they must not replicate), after
+    `migrate`; the UPDATEs it makes are logged and replicate. Needs `event_scheduler = ON`
+    (deploy/mariadb/node.cnf.template).
+    """
+    table = f"`{database}`.`replication_heartbeat`"
+    beat_sql = (
+        f"INSERT INTO {table} (node_index, node, beat_at, seq) "  # noqa: S608 - our own names
+        f"VALUES ({int(node_index)}, '{node}', UTC_TIMESTAMP(6), 1) "
+        "ON DUPLICATE KEY UPDATE beat_at = UTC_TIMESTAMP(6), seq = seq + 1"
+    )
+    pause = 1 / BEATS_PER_SECOND
+    return [
+        f"DROP EVENT IF EXISTS `{database}`.{EVENT}",
+        f"CREATE EVENT `{database}`.{EVENT} ON SCHEDULE EVERY 1 SECOND "
+        "ON COMPLETION PRESERVE ENABLE DO BEGIN "
+        "DECLARE beats INT DEFAULT 0; "
+        f"WHILE beats < {BEATS_PER_SECOND} DO "
+        f"{beat_sql}; SET beats = beats + 1; "
+        f"IF beats < {BEATS_PER_SECOND} THEN DO SLEEP({pause:.3f}); END IF; "
+        "END WHILE; END",
+    ]

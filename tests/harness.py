@@ -60,6 +60,8 @@ def _node_environment() -> None:
             "SECURE_HSTS_SECONDS": "0",
             "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
             "GATEWAY_SESSION_RATE_PER_SECOND": "0",
+            # The node-local store (seen nonces, revocations) of this run only.
+            "PLATFORM_STATE_DIR": tempfile.mkdtemp(prefix="platform-test-state-"),
         }
     )
     for name in ("DATABASE_URL", "PEER_DATABASE_URL", "PLATFORM_DB_SERVER_ID"):

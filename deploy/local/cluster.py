@@ -131,6 +131,7 @@ class LocalCluster:
         self.node(1).manage("migrate", "--noinput")
         self.node(1).manage("credential_keys", "ensure")
         self.pair.wait_in_sync()
+        self.pair.start_heartbeats()
 
     def start_nodes(self) -> None:
         for node in self.nodes:

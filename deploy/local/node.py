@@ -44,6 +44,7 @@ class PlatformNode:
         env.update(
             {
                 "PLATFORM_ENV_FILE": "",
+                "PLATFORM_STATE_DIR": str(self.base_dir / "state"),
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                 "GUNICORN_WORKERS": str(self.workers),
                 "PYTHONPATH": str(PROJECT_DIR),

@@ -28,6 +28,7 @@ from replication.setup import (
     ReplicaTLS,
     change_master_statements,
     gtid_positions,
+    heartbeat_event_statements,
     replication_user_statements,
 )
 
@@ -123,6 +124,14 @@ class ReplicatedPair:
     def remove(self) -> None:
         for node in self.nodes:
             node.remove()
+
+    def start_heartbeats(self, database: str = DATABASE) -> None:
+        """Each database's own heartbeat event (after migrate made its table)."""
+        for node in self.nodes:
+            statements = heartbeat_event_statements(
+                database=database, node_index=node.node_index, node="AB"[node.node_index - 1]
+            )
+            node.execute(*statements, log_bin=False)
 
     def wait_in_sync(self, timeout: float = 30.0) -> None:
         """Until each server has applied everything the other has written."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from client import AlreadyApplied, ClientError, PlatformClient, RequestsTransport
+from client import ClientError, OutcomeUnknown, PlatformClient, RequestsTransport
 from deploy.local.cluster import wait_for
 from tests.cluster.conftest import PASSWORD
 
@@ -55,7 +55,7 @@ class WriteStream(threading.Thread):
             n += 1
             try:
                 response = self.api.post("/api/v1/task/tasks/", {"title": f"{self.tag}-{n}"})
-            except AlreadyApplied:
+            except OutcomeUnknown:
                 self.applied_unknown += 1
                 continue
             except ClientError as exc:

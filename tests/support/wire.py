@@ -35,7 +35,9 @@ def seal(
     payload=None,
     timestamp: int | None = None,
     extra: dict | None = None,
+    nonce: bytes | None = None,
 ) -> WireRequest:
+    """`nonce` only to reuse one on purpose (a different request under a used nonce)."""
     plaintext = b"" if payload is None else json.dumps(payload).encode()
     timestamp = int(time.time() * 1000) if timestamp is None else timestamp
     sealed = crypto.seal_request(
@@ -46,6 +48,7 @@ def seal(
         session_id=session_id,
         timestamp=timestamp,
         plaintext=plaintext,
+        nonce=nonce,
     )
     headers = {"X-Nonce": sealed.nonce_b64, "X-Timestamp": str(timestamp), "X-Tag": sealed.tag_b64}
     if session_id:

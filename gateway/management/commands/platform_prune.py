@@ -1,8 +1,8 @@
-"""Delete this node's ended sessions and spent nonces; a dry run unless given `--apply`.
+"""Delete this node's ended sessions and old request records; a dry run unless `--apply`.
 
-Each node prunes only the rows it created (`created_on_node` / `node_index` is this
-node), and the other node's own run prunes the rest; replication carries each delete
-across (core.activeactive.delete_in_batches says why only the creator deletes). Run it
+Each node prunes only the rows its database took (`created_on_node` or `db_index` is this
+node's), and the other node's own run prunes the rest; replication carries each delete
+across (core.activeactive.delete_in_batches says why only one node deletes a row). Run it
 from cron or the systemd timer on every node, e.g. hourly.
 """
 
@@ -14,11 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.activeactive import delete_in_batches
 from credential.sessions import sessions_prunable
-from gateway.replay import nonces_prunable
+from replication.exactly_once import records_prunable
 
 
 class Command(BaseCommand):
-    help = "Delete this node's ended sessions and spent nonces (dry run unless --apply)."
+    help = "Delete this node's ended sessions and old request records (dry run unless --apply)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError("--retention-hours cannot be negative")
         prunable = {
             "ended sessions": sessions_prunable(retention=timedelta(hours=retention_hours)),
-            "spent nonces": nonces_prunable(),
+            "request records": records_prunable(),
         }
         for label, queryset in prunable.items():
             if apply:

@@ -9,11 +9,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from replication.setup import GTID_MODES, ReplicaTLS, change_master_statements
+from replication.setup import (
+    GTID_MODES,
+    ReplicaTLS,
+    change_master_statements,
+    heartbeat_event_statements,
+)
 
 
 class Command(BaseCommand):
-    help = "Configure this node's database to replicate from the peer (dry run unless --apply)."
+    help = (
+        "Make this node's database replicate from the peer and write its own heartbeat "
+        "(dry run unless --apply; run after migrate)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--replication-user", default="repl")
@@ -22,12 +30,17 @@ class Command(BaseCommand):
             default="REPLICATION_PASSWORD",
             help="Environment variable holding the replication user's password.",
         )
-        parser.add_argument("--gtid-mode", choices=GTID_MODES, default="slave_pos")
+        parser.add_argument(
+            "--gtid-mode",
+            choices=GTID_MODES,
+            default="slave_pos",
+            help="Where replication resumes from (docs/OPERATIONS.md says why slave_pos).",
+        )
         parser.add_argument(
             "--tls-ca",
             help="Replicate over TLS, verifying the peer's certificate against this CA (PEM).",
         )
-        parser.add_argument("--apply", action="store_true")
+        parser.add_argument("--apply", action="store_true", help="Run the statements.")
 
     def handle(self, *args, replication_user, password_env, gtid_mode, tls_ca, apply, **options):
         peer = settings.PEER_DATABASE
@@ -44,8 +57,13 @@ class Command(BaseCommand):
             "gtid_mode": gtid_mode,
             "tls": ReplicaTLS(ca=tls_ca) if tls_ca else None,
         }
-        statements = change_master_statements(**source, password=password)
-        shown = change_master_statements(**source, password="*" * 8)
+        heartbeat = heartbeat_event_statements(
+            database=settings.DATABASES["default"]["NAME"],
+            node_index=settings.PLATFORM_NODE_INDEX,
+            node=settings.PLATFORM_NODE,
+        )
+        statements = [*change_master_statements(**source, password=password), *heartbeat]
+        shown = [*change_master_statements(**source, password="*" * 8), *heartbeat]
         for statement in shown:
             self.stdout.write(statement)
         if not apply:

@@ -7,6 +7,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from replication import exactly_once
+from replication.lag import local_lag
 from replication.status import config_problems, probe_lag_ms, read_server
 
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument("--no-probe", action="store_true", help="Skip the active lag probe.")
 
     def handle(self, *args, json: bool, no_probe: bool, **options):
@@ -30,10 +32,16 @@ class Command(BaseCommand):
         }
         problems = self._problems(servers, me, peer_index, count)
         probes = {} if no_probe or problems else self._probes(me, peer_index)
+        behind = local_lag("default") if servers["this"].reachable else None
+        doubles = exactly_once.doubles_count() if servers["this"].reachable else None
+        if doubles:
+            problems.append(f"{doubles} request(s) applied on both databases: run request_doubles")
         report = {
             "node": settings.PLATFORM_NODE,
             "servers": {name: state.as_dict() for name, state in servers.items()},
             "lag_probe_ms": probes,
+            "behind_ms": None if behind is None else behind.ms,
+            "requests_applied_twice": doubles,
             "problems": problems,
         }
         self.stdout.write(_json_dumps(report) if json else self._text(report))

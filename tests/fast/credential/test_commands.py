@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.activeactive import delete_in_batches
 from credential.models import ServerKey, Session
 from credential.sessions import session_create
-from gateway.models import SeenNonce
+from replication.models import RequestRecord
 
 
 def run(*args: str) -> str:
@@ -135,34 +135,37 @@ def prunable_rows(django_user_model, settings):
     Session.objects.filter(pk__in=[ended.pk, ended_elsewhere.pk]).update(revoked_at=long_ago)
     other = 2 if settings.PLATFORM_NODE_INDEX == 1 else 1
     Session.objects.filter(pk=ended_elsewhere.pk).update(created_on_node=other)
-    old_nonce = SeenNonce.objects.create(scope="s", nonce="old", seen_at=long_ago)
-    fresh_nonce = SeenNonce.objects.create(scope="s", nonce="fresh")
-    SeenNonce.objects.create(scope="s", nonce="old", seen_at=long_ago, node_index=other)
-    return {
-        "ended": ended,
-        "kept": [ended_elsewhere, live],
-        "old_nonce": old_nonce,
-        "fresh_nonce": fresh_nonce,
-    }
+    mine = settings.PLATFORM_NODE_INDEX
+    old_record = record(scope="s", nonce="old", db_index=mine, at=long_ago)
+    record(scope="s", nonce="fresh", db_index=mine)
+    record(scope="t", nonce="old", db_index=other, at=long_ago)  # the other database prunes it
+    # A request applied on both databases is evidence: kept until repaired.
+    record(scope="d", nonce="doubled", db_index=mine, at=long_ago)
+    record(scope="d", nonce="doubled", db_index=other, at=long_ago)
+    return {"ended": ended, "kept": [ended_elsewhere, live], "old_record": old_record}
+
+
+def record(**fields) -> RequestRecord:
+    return RequestRecord.objects.create(digest="x", method="POST", path="/p", status=201, **fields)
 
 
 @pytest.mark.django_db
 def test_prune_dry_run_counts_and_deletes_nothing(prunable_rows):
     output = run("platform_prune")
     assert "Would delete 1 ended sessions" in output
-    assert "Would delete 1 spent nonces" in output
+    assert "Would delete 1 request records" in output
     assert Session.objects.count() == 3
-    assert SeenNonce.objects.count() == 3
+    assert RequestRecord.objects.count() == 5
 
 
 @pytest.mark.django_db
-def test_prune_apply_deletes_only_this_nodes_ended_sessions_and_old_nonces(prunable_rows):
+def test_prune_apply_deletes_only_this_nodes_ended_sessions_and_old_records(prunable_rows):
     output = run("platform_prune", "--apply")
     assert "Deleted 1 ended sessions" in output
-    assert "Deleted 1 spent nonces" in output
+    assert "Deleted 1 request records" in output
     assert set(Session.objects.all()) == set(prunable_rows["kept"])
-    assert not SeenNonce.objects.filter(pk=prunable_rows["old_nonce"].pk).exists()
-    assert SeenNonce.objects.count() == 2
+    assert not RequestRecord.objects.filter(pk=prunable_rows["old_record"].pk).exists()
+    assert RequestRecord.objects.count() == 4
 
 
 @pytest.mark.django_db
@@ -175,6 +178,6 @@ def test_prune_keeps_sessions_ended_within_the_retention(prunable_rows):
 @pytest.mark.django_db
 def test_batched_deletion_removes_every_row():
     for n in range(5):
-        SeenNonce.objects.create(scope="s", nonce=str(n))
-    assert delete_in_batches(SeenNonce.objects.all(), batch_size=2) == 5
-    assert not SeenNonce.objects.exists()
+        record(scope="s", nonce=str(n), db_index=1)
+    assert delete_in_batches(RequestRecord.objects.all(), batch_size=2) == 5
+    assert not RequestRecord.objects.exists()

@@ -6,6 +6,8 @@ import logging
 
 import pytest
 
+from services.task.models import Task
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_service")]
 
 
@@ -106,7 +108,6 @@ def test_the_public_key_endpoint_lists_the_primary_key_with_its_fingerprint(clie
 
 
 def test_a_failed_write_leaves_nothing_and_its_identical_envelope_may_be_resent(connect, boss):
-    from services.task.models import Task
     from tests.support import wire
 
     api = connect(boss)
@@ -122,7 +123,7 @@ def test_a_failed_write_leaves_nothing_and_its_identical_envelope_may_be_resent(
     assert wire.send(api.transport, request).status == 500  # not refused as a replay
 
 
-def test_an_applied_write_resent_identically_is_refused_as_a_replay(connect, boss):
+def test_an_applied_write_resent_identically_gets_the_original_answer(connect, boss):
     from tests.support import wire
 
     api = connect(boss)
@@ -133,5 +134,34 @@ def test_an_applied_write_resent_identically_is_refused_as_a_replay(connect, bos
         path="/api/v1/task/tasks/",
         payload={"title": "once"},
     )
-    assert wire.send(api.transport, request).status == 201
-    assert wire.problem(wire.send(api.transport, request)) == "replayed_nonce"
+    first, again = wire.send(api.transport, request), wire.send(api.transport, request)
+    assert (first.status, again.status) == (201, 201)
+    assert again.body == first.body  # the very answer, sealed as it was sent
+    assert wire.open_sealed(again, request)["title"] == "once"
+    assert Task.objects.filter(title="once").count() == 1
+
+
+def test_a_different_request_under_a_used_nonce_is_refused(connect, boss):
+    import base64
+
+    from tests.support import wire
+
+    api = connect(boss)
+    first = wire.seal(
+        key=api.session.key,
+        session_id=api.session.session_id,
+        method="POST",
+        path="/api/v1/task/tasks/",
+        payload={"title": "first"},
+    )
+    assert wire.send(api.transport, first).status == 201
+    other = wire.seal(
+        key=api.session.key,
+        session_id=api.session.session_id,
+        method="POST",
+        path="/api/v1/task/tasks/",
+        payload={"title": "second"},
+        nonce=base64.b64decode(first.headers["X-Nonce"]),
+    )
+    assert wire.problem(wire.send(api.transport, other)) == "replayed_nonce"
+    assert not Task.objects.filter(title="second").exists()

@@ -18,9 +18,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from client import (
-    AlreadyApplied,
     ConnectionFailed,
     NotLoggedIn,
+    OutcomeUnknown,
     PinningError,
     PlatformClient,
     ProtocolError,
@@ -29,6 +29,7 @@ from client import (
 )
 from client.keys import ServerKey, choose_key
 from client.local_node import local_node_url
+from client.session import RESEND_AFTER_SECONDS
 from client.table import render_table
 from client.target import split_target
 from client.transport import RawResponse
@@ -140,9 +141,9 @@ def _unavailable(retry_after: str = "1") -> RawResponse:
     return RawResponse(503, {"Retry-After": retry_after}, b"")
 
 
-def test_it_retries_an_idempotent_request_on_the_other_node(alice, node, sleeps):
+def test_it_retries_a_safe_request_as_fresh_envelopes_on_the_other_node(alice, node, sleeps):
     node.queued = [ConnectionFailed("reset", sent=True), _unavailable("120")]
-    assert alice.put("/api/v1/echo/x/", {"a": 1}).status == 200
+    assert alice.get("/api/v1/echo/x/").status == 200
     attempts = node.calls[-3:]
     assert [call[0] for call in attempts] == ["http://a", "http://b", "http://a"]
     assert len({call[3]["X-Nonce"] for call in attempts}) == 3
@@ -155,24 +156,44 @@ def test_it_gives_up_after_the_configured_retries(alice, node):
         alice.get("/api/v1/echo/x/")
 
 
-def test_it_resends_the_identical_envelope_of_a_post_that_may_have_been_sent(alice, node):
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_an_unsafe_request_cut_after_sending_goes_again_only_identical_and_not_at_once(
+    alice, node, sleeps, method
+):
     node.queued = [ConnectionFailed("reset", sent=True)]
+    assert alice.request(method, "/api/v1/echo/x/", {"a": 1}).status == 200
+    first, second = node.calls[-2:]
+    assert (first[3]["X-Nonce"], first[3]["X-Tag"]) == (second[3]["X-Nonce"], second[3]["X-Tag"])
+    # No sooner than RESEND_AFTER_SECONDS after its timestamp (the clock stands still here).
+    assert sleeps[-1] == pytest.approx(RESEND_AFTER_SECONDS, abs=0.01)
+
+
+def test_an_outcome_unknown_answer_is_followed_by_the_identical_envelope(alice, node, sleeps):
+    node.queued = [node._plain(503, {"code": "outcome_unknown"})]
     assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
     first, second = node.calls[-2:]
-    assert first[3]["X-Nonce"] == second[3]["X-Nonce"]
     assert first[3]["X-Tag"] == second[3]["X-Tag"]
 
 
-def test_a_resent_post_refused_as_a_replay_was_already_applied(alice, node):
-    node.queued = [
-        ConnectionFailed("reset", sent=True),
-        node._plain(401, {"code": "replayed_nonce"}),
+def test_an_unknown_outcome_that_stays_unknown_is_reported_as_such(alice, node):
+    alice.resends = 3
+    node.queued = [ConnectionFailed("reset", sent=True)] + [
+        node._plain(503, {"code": "outcome_unknown"}) for _ in range(5)
     ]
-    with pytest.raises(AlreadyApplied):
+    with pytest.raises(OutcomeUnknown):
         alice.post("/api/v1/echo/x/", {"a": 1})
+    tags = {call[3]["X-Tag"] for call in node.calls[-4:]}
+    assert len(tags) == 1  # never a fresh envelope once it may have been applied
 
 
-def test_a_fresh_replay_refusal_is_not_mistaken_for_an_applied_write(alice, node):
+def test_a_nothing_applied_answer_to_a_post_is_retried_as_a_fresh_envelope(alice, node):
+    node.queued = [node._plain(503, {"code": "database_unavailable"})]
+    assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
+    first, second = node.calls[-2:]
+    assert first[3]["X-Nonce"] != second[3]["X-Nonce"]
+
+
+def test_a_fresh_replay_refusal_is_returned_as_it_is(alice, node):
     node.queued = [node._plain(401, {"code": "replayed_nonce"})]
     assert alice.post("/api/v1/echo/x/", {"a": 1}).code == "replayed_nonce"
 
@@ -180,9 +201,11 @@ def test_a_fresh_replay_refusal_is_not_mistaken_for_an_applied_write(alice, node
 def test_it_retries_a_post_whose_connection_was_refused(alice, node):
     node.queued = [ConnectionFailed("refused", sent=False)]
     assert alice.post("/api/v1/echo/x/", {"a": 1}).status == 200
+    first, second = node.calls[-2:]
+    assert first[3]["X-Nonce"] != second[3]["X-Nonce"]  # never sent: a fresh envelope
 
 
-def test_it_returns_a_503_to_a_post_without_retrying(alice, node):
+def test_it_returns_a_bare_503_to_a_patch_without_retrying(alice, node):
     node.queued = [_unavailable()]
     assert alice.patch("/api/v1/echo/x/", {"a": 1}).status == 503
 

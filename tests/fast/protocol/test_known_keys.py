@@ -17,7 +17,7 @@ from client import (
     PlatformClient,
     UnknownServerKey,
 )
-from gateway import envelope
+from core.crypto import envelope
 from tests.fast.protocol.fake_node import FINGERPRINT, PASSWORD, FakeNode, run_cli
 
 LOGIN = "/api/v1/credential/login"

@@ -1,0 +1,115 @@
+"""State every worker of one node shares and no other node needs: a small SQLite file.
+
+Some facts are the node's own and must not replicate (docs/ARCHITECTURE.md, data rules:
+what must not replicate stays out of the database): the nonces of safe requests seen in
+the timestamp window (a replay to another worker of the node is refused; a replay to
+the other node yields nothing, docs/PROTOCOL.md), and the sessions revoked on this node
+(every worker refuses them at once, before its per-process cache would expire).
+
+SQLite in WAL mode with `synchronous=OFF` is shared safely by the node's processes,
+survives a worker's restart (the file stays), and costs tens of microseconds per
+statement, against milliseconds for a durable replicated write. Losing the file (a
+reboot of a tmpfs, say) loses only what the window would forget anyway: the next
+replays are refused by the timestamp check once the window has passed.
+
+Each process opens its own connection lazily (never across a fork).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS seen (k BLOB PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS seen_at ON seen (at)",
+    "CREATE TABLE IF NOT EXISTS revoked (k TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
+)
+PRUNE_EVERY = 2000  # inserts between two prunes of expired nonces
+
+
+class NodeState:
+    """The node-local store at `path` (a file the node's workers share)."""
+
+    def __init__(self, path: Path | str, *, window_seconds: float) -> None:
+        self.path = Path(path)
+        self.window = window_seconds
+        self._local = threading.local()
+        self._inserts = 0
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            for statement in SCHEMA:
+                conn.execute(statement)
+            os.chmod(self.path, 0o600)
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def first_sight(self, key: bytes, *, now: float | None = None) -> bool:
+        """Record `key`; True the first time it is seen within the window on this node."""
+        now = time.time() if now is None else now
+        conn = self._connection()
+        inserted = conn.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now)).rowcount
+        self._inserts += 1
+        if self._inserts % PRUNE_EVERY == 0:
+            conn.execute("DELETE FROM seen WHERE at < ?", (now - self.window,))
+        if inserted:
+            return True
+        # An entry older than the window is a stale one the prune has not reached yet.
+        row = conn.execute("SELECT at FROM seen WHERE k = ?", (key,)).fetchone()
+        if row is not None and row[0] < now - self.window:
+            conn.execute("UPDATE seen SET at = ? WHERE k = ?", (now, key))
+            return True
+        return False
+
+    def revoke(self, session_ref: str, *, now: float | None = None) -> None:
+        """Mark a session ended on this node (every worker refuses it from now on)."""
+        now = time.time() if now is None else now
+        self._connection().execute(
+            "INSERT OR REPLACE INTO revoked VALUES (?, ?)", (session_ref, now)
+        )
+
+    def is_revoked(self, session_ref: str) -> bool:
+        row = (
+            self._connection()
+            .execute("SELECT 1 FROM revoked WHERE k = ?", (session_ref,))
+            .fetchone()
+        )
+        return row is not None
+
+    def prune_revoked(self, *, older_than_seconds: float) -> int:
+        """Forget revocations older than any session could live (its absolute lifetime)."""
+        cutoff = time.time() - older_than_seconds
+        return self._connection().execute("DELETE FROM revoked WHERE at < ?", (cutoff,)).rowcount
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+_state: NodeState | None = None
+_state_lock = threading.Lock()
+
+
+def node_state() -> NodeState:
+    """This process's handle on the node's store (PLATFORM_STATE_DIR), made on first use."""
+    global _state
+    from django.conf import settings
+
+    path = Path(settings.PLATFORM_STATE_DIR) / "node-state.sqlite3"
+    if _state is None or _state.path != path:
+        with _state_lock:
+            if _state is None or _state.path != path:
+                window = 2 * settings.PLATFORM_CLOCK_SKEW_SECONDS
+                _state = NodeState(path, window_seconds=window)
+    return _state
