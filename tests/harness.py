@@ -60,6 +60,7 @@ def _node_environment() -> None:
             "SECURE_HSTS_SECONDS": "0",
             "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
             "GATEWAY_SESSION_RATE_PER_SECOND": "0",
+            "GATEWAY_LOGIN_RATE_PER_SECOND": "0",
             # The node-local store (seen nonces, revocations) of this run only.
             "PLATFORM_STATE_DIR": tempfile.mkdtemp(prefix="platform-test-state-"),
         }

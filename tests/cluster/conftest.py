@@ -31,7 +31,11 @@ for name, actions in {users!r}.items():
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
     # The drills stream writes far faster than any person would: no rate limits here.
-    no_limits = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
+    no_limits = {
+        "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
+        "GATEWAY_SESSION_RATE_PER_SECOND": "0",
+        "GATEWAY_LOGIN_RATE_PER_SECOND": "0",
+    }
     # Every node→database and replication connection through the fault proxy, so any
     # test can cut, stall or lose one (cluster.faults, deploy/local/faults.py).
     cluster = LocalCluster(

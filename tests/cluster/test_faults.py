@@ -280,10 +280,10 @@ def test_a_captured_write_replayed_to_b_is_answered_as_before_or_found_and_repai
     assert (send(2, after).body, first.status) == (first.body, 201)
     # Before replication (A's record cannot reach B): B applies it too, and the double is
     # found by the platform's own tools once replication is back, then repaired.
-    cluster.faults.link("db-a->db-b").set("reject")
+    cluster.faults.link("db-b->db-a").set("reject")  # B no longer pulls A's writes
     before = seal("replayed-before-replication")
     assert send(1, before).status == 201 and send(2, before).status == 201
-    cluster.faults.link("db-a->db-b").set("forward")
+    cluster.faults.link("db-b->db-a").set("forward")
     cluster.wait_in_sync(timeout=60)
     found = cluster.manage(1, "request_doubles", check=False)
     status = cluster.manage(1, "replication_status", "--json", check=False)
