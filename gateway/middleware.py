@@ -113,6 +113,11 @@ class EnvelopeMiddleware:
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
+            if isinstance(exception, DatabaseError) and request.path_info in PUBLIC_PATHS:
+                # The key list, before any envelope: a connection the database dropped
+                # (e.g. it restarted) fails its first query here too; nothing was applied.
+                logger.warning("database unavailable", extra={"path": request.path_info})
+                return problem_response(503, "database_unavailable", headers={"Retry-After": "1"})
             return None
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})

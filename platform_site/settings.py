@@ -76,7 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "gateway.client_address.ClientAddressMiddleware",
+    "gateway.web_server.BehindWebServerMiddleware",
     "gateway.requestlog.RequestLogMiddleware",
     "gateway.middleware.EnvelopeMiddleware",
     "gateway.middleware.RoutingMiddleware",
@@ -248,7 +248,7 @@ SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int(ENV, "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Behind the node's own nginx (gunicorn on a Unix socket): the client's address comes
-# from the X-Real-IP header nginx sets (gateway/client_address.py), and the scheme from
+# from the X-Real-IP header nginx sets (gateway/web_server.py), and the scheme from
 # X-Forwarded-Proto. Off, nothing a client sends in those headers is believed.
 PLATFORM_BEHIND_WEB_SERVER = env_bool(ENV, "PLATFORM_BEHIND_WEB_SERVER", False)
 if PLATFORM_BEHIND_WEB_SERVER:

@@ -1,4 +1,4 @@
-"""The client's address behind the node's nginx (gateway/client_address.py).
+"""A node behind its nginx (gateway/web_server.py): the client's address, the body read.
 
 nginx hands gunicorn each request on a Unix socket (gunicorn leaves REMOTE_ADDR empty)
 with X-Real-IP set to the address it saw; these tests speak to the app as nginx does.
@@ -102,3 +102,23 @@ def test_check_deploy_reports_nothing_for_a_node_behind_its_web_server():
     env = production_env(PLATFORM_BEHIND_WEB_SERVER="true", STATIC_ROOT="/opt/platform/static")
     done = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_answer_made_before_the_body_was_read_leaves_no_byte_unread(settings):
+    """gunicorn closes after each answer; an unread body would turn that into a reset."""
+    from django.test.client import FakePayload
+
+    settings.PLATFORM_BEHIND_WEB_SERVER = True
+    body = b"x" * 300_000
+    payload = FakePayload(body)
+    answer = Client().generic(  # refused before the body is read: no envelope headers
+        "POST",
+        "/api/v1/task/tasks/",
+        headers={"X-Real-IP": "203.0.113.6"},
+        REMOTE_ADDR="",
+        CONTENT_LENGTH=str(len(body)),
+        CONTENT_TYPE="application/octet-stream",
+        **{"wsgi.input": payload},
+    )
+    assert answer.status_code in (400, 401)
+    assert payload.read_started and len(payload) == 0  # nothing left in the stream
