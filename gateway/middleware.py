@@ -119,6 +119,11 @@ class EnvelopeMiddleware:
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
+            if isinstance(exception, DatabaseError) and request.path_info in self.public_paths:
+                # The key list, before any envelope: a connection the database dropped
+                # (e.g. it restarted) fails its first query here too; nothing was applied.
+                logger.warning("database unavailable", extra={"path": request.path_info})
+                return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
             return None
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gateway.web_server.BehindWebServerMiddleware",
     "gateway.requestlog.RequestLogMiddleware",
     "gateway.middleware.EnvelopeMiddleware",
     "gateway.middleware.RoutingMiddleware",
@@ -266,6 +267,12 @@ SECURE_SSL_REDIRECT = env_bool(ENV, "SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int(ENV, "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Behind the node's own nginx (gunicorn on a Unix socket): the client's address comes
+# from the X-Real-IP header nginx sets (gateway/web_server.py), and the scheme from
+# X-Forwarded-Proto. Off, nothing a client sends in those headers is believed.
+PLATFORM_BEHIND_WEB_SERVER = env_bool(ENV, "PLATFORM_BEHIND_WEB_SERVER", False)
+if PLATFORM_BEHIND_WEB_SERVER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # HSTS preloading is a decision for the company's domain, not for one node.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
