@@ -74,6 +74,10 @@ def registry() -> CollectorRegistry:
         for collector in list(REGISTRY._collector_to_names):
             registry.register(collector)
     registry.register(ActiveSessionsCollector())
+    if settings.PLATFORM_DB_ENGINE == "galera":  # the member's own gauges, at scrape time
+        from replication.galera_metrics import GaleraCollector
+
+        registry.register(GaleraCollector())
     return registry
 
 

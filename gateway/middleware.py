@@ -24,7 +24,7 @@ from core.crypto import envelope
 from core.errors import ErrorCode
 from credential.audit import Kind, audit, audit_failure
 from credential.grants import Credential
-from gateway import channel, metrics, once, statement_timeout
+from gateway import certification, channel, metrics, once, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, error_response
 from gateway.ratelimit import Limiter
@@ -125,6 +125,11 @@ class EnvelopeMiddleware:
                 logger.warning("database unavailable", extra={"path": request.path_info})
                 return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
             return None
+        if certification.is_failure(exception):  # Galera: retried by once.apply
+            return certification.lost_response(request)
+        if certification.is_not_ready(exception):
+            logger.warning("database not ready", extra={"path": request.path_info})
+            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
             return error_response(ErrorCode.HOME_UNAVAILABLE, retry_after=5)

@@ -23,7 +23,7 @@ from django.http import HttpResponse
 
 from core.errors import ErrorCode
 from credential.audit import Kind, audit
-from gateway import channel
+from gateway import certification, channel
 from gateway.problems import error_response
 from gateway.replay import key_scope
 from gateway.routing import routes
@@ -45,7 +45,14 @@ def write_alias(request) -> str:
 
 
 def apply(request, opened, respond) -> HttpResponse:
-    """Run `respond()` (the view, sealed) once for this request, or answer as it was."""
+    """Run `respond()` (the view, sealed) once for this request, or answer as it was.
+
+    On Galera an attempt that loses certification was applied nowhere: it is run again
+    (gateway/certification.py)."""
+    return certification.retrying(request, opened, lambda: _attempt(request, opened, respond))
+
+
+def _attempt(request, opened, respond) -> HttpResponse:
     alias = write_alias(request)
     scope, nonce = key_scope(opened.key), opened.nonce_b64
     committing = False
@@ -70,6 +77,9 @@ def apply(request, opened, respond) -> HttpResponse:
             if prior is not None:
                 return _as_before(request, prior)
             sealed = respond()
+            if certification.lost(request):
+                transaction.set_rollback(True, using=alias)
+                raise certification.CertificationFailed
             if sealed.status_code >= 500:
                 transaction.set_rollback(True, using=alias)  # nothing of it is kept
                 return sealed
@@ -81,7 +91,9 @@ def apply(request, opened, respond) -> HttpResponse:
     except exactly_once.OutcomeUnknown as exc:
         logger.warning("outcome unknown", extra={"path": request.path_info, "reason": str(exc)})
         return _unknown(request, opened)
-    except DatabaseError:
+    except DatabaseError as exc:
+        if certification.is_failure(exc):  # at the COMMIT or before: rolled back everywhere
+            raise certification.CertificationFailed from exc
         if committing:
             logger.warning("commit failed", exc_info=True, extra={"path": request.path_info})
             return _unknown(request, opened)

@@ -17,8 +17,17 @@ def is_mysql(config: dict) -> bool:
     return config.get("ENGINE") == "django.db.backends.mysql"
 
 
-def mysql_init_command(identity: NodeIdentity) -> str:
-    """The statement every connection runs first: this node's id stride and strict mode."""
+def mysql_init_command(identity: NodeIdentity, *, engine: str = "pair", causal: bool = True) -> str:
+    """The statement every connection runs first: this node's id stride and strict mode.
+
+    On Galera the cluster sets the stride itself (wsrep_auto_increment_control), so the
+    connection leaves it alone, and its reads wait until this member has applied every
+    write set certified before them (`wsrep_sync_wait = 1`): a session's next request may
+    reach another node, and a check under a lock must see every committed write.
+    `causal=False` is for the balancer's health check, which reads only local state.
+    """
+    if engine == "galera":
+        return f"SET SESSION wsrep_sync_wait = {1 if causal else 0}, sql_mode = '{SQL_MODE}'"
     return (
         f"SET SESSION auto_increment_increment = {identity.count}, "
         f"auto_increment_offset = {identity.index}, "
@@ -34,6 +43,7 @@ def node_database(
     conn_max_age: int,
     connect_timeout: int,
     health_checks: bool = False,
+    engine: str = "pair",
 ) -> dict:
     """Django's DATABASES entry for this node's own database (SQLite when unset)."""
     if config is None:
@@ -55,7 +65,7 @@ def node_database(
         options.update(
             {
                 "charset": "utf8mb4",
-                "init_command": mysql_init_command(identity),
+                "init_command": mysql_init_command(identity, engine=engine),
                 "connect_timeout": connect_timeout,
             }
         )

@@ -51,6 +51,7 @@ FENCE_TIMEOUT_SECONDS = 2
 # Errors of a locking read that does not wait: the row is held by a writer right now.
 LOCKED_ERRNOS = {1205, 3572}  # MariaDB lock wait (NOWAIT), MySQL ER_LOCK_NOWAIT
 FENCE_ALIAS = "peer_fence"
+GALERA_DB_INDEX = 0  # the one database of a Galera cluster (db_index_of)
 
 
 class OutcomeUnknown(Exception):
@@ -81,7 +82,13 @@ def digest(*, tag_b64: str, body: bytes) -> str:
 
 def db_index_of(alias: str) -> int:
     """The node index of the database behind `alias`: its records carry that index and
-    are only ever written there, so no two databases insert the same UNIQUE key."""
+    are only ever written there, so no two databases insert the same UNIQUE key.
+
+    On Galera every node writes the one logical database: every record carries 0, so
+    the UNIQUE key, certified cluster-wide, itself refuses a second application anywhere.
+    """
+    if settings.PLATFORM_DB_ENGINE == "galera":
+        return GALERA_DB_INDEX
     if alias == "default":
         return settings.PLATFORM_NODE_INDEX
     return 3 - settings.PLATFORM_NODE_INDEX  # the pair's other node
@@ -194,8 +201,10 @@ def records_prunable():
         timedelta(hours=settings.PLATFORM_REQUEST_RECORD_HOURS),
     )
     old = RequestRecord.objects.filter(
-        db_index=settings.PLATFORM_NODE_INDEX, at__lt=timezone.now() - keep
+        db_index=db_index_of("default"), at__lt=timezone.now() - keep
     )
+    if settings.PLATFORM_DB_ENGINE == "galera":  # one database: each node prunes what it served
+        old = old.filter(node_index=settings.PLATFORM_NODE_INDEX)
     doubled = doubles_query().values_list("scope", flat=True)
     return old.exclude(scope__in=doubled)
 
