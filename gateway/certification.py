@@ -7,6 +7,11 @@ MariaDB error 1213, "Deadlock found…" — at its COMMIT, or at its next statem
 replicated write set aborted it while it held locks. Either way it was rolled back and
 applied nowhere: not an unknown outcome, and no reason for a 500.
 
+An abort can also surface in a statement whose error the code around it swallows (a
+lock's release, say); the statements after it then run in a new transaction, and the
+request's exactly-once record, inserted by the lost one, is gone: `gateway/once.py`
+checks that the record is still there before it commits, and treats its absence alike.
+
 So `gateway/once.py` runs an unsafe request again, inside this node, from its start (the
 exactly-once claim, the view, the answer), up to ATTEMPTS times. The platform's reads
 wait for causality (platform_site/databases.py), so the retry sees the write that won
@@ -40,7 +45,7 @@ class CertificationFailed(Exception):
     """This attempt's transaction lost certification and was rolled back everywhere."""
 
 
-def _galera() -> bool:
+def enabled() -> bool:
     from django.conf import settings
 
     return settings.PLATFORM_DB_ENGINE == "galera"
@@ -53,11 +58,11 @@ def _errno(exc: BaseException) -> int | None:
 
 def is_failure(exc: BaseException) -> bool:
     """A certification failure (or a brute-force abort) on Galera."""
-    return isinstance(exc, DatabaseError) and _galera() and _errno(exc) == DEADLOCK
+    return isinstance(exc, DatabaseError) and enabled() and _errno(exc) == DEADLOCK
 
 
 def is_not_ready(exc: BaseException) -> bool:
-    return isinstance(exc, DatabaseError) and _galera() and _errno(exc) in NOT_READY
+    return isinstance(exc, DatabaseError) and enabled() and _errno(exc) in NOT_READY
 
 
 def lost_response(request):

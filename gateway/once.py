@@ -83,9 +83,12 @@ def _attempt(request, opened, respond) -> HttpResponse:
             if sealed.status_code >= 500:
                 transaction.set_rollback(True, using=alias)  # nothing of it is kept
                 return sealed
-            exactly_once.record_answer(
+            stored = exactly_once.record_answer(
                 alias=alias, scope=scope, nonce=nonce, answer=_answer_of(sealed)
             )
+            if not stored and certification.enabled():  # aborted under us: nothing applied
+                transaction.set_rollback(True, using=alias)
+                raise certification.CertificationFailed
             committing = True
         return sealed
     except exactly_once.OutcomeUnknown as exc:

@@ -117,7 +117,7 @@ def claim(*, alias: str, scope: str, nonce: str, digest: str, method: str, path:
         return _prior(found, digest)
     try:
         with transaction.atomic(using=alias):
-            RequestRecord.objects.using(alias).create(
+            claimed = RequestRecord.objects.using(alias).create(
                 scope=scope,
                 nonce=nonce,
                 db_index=db_index_of(alias),
@@ -131,20 +131,28 @@ def claim(*, alias: str, scope: str, nonce: str, digest: str, method: str, path:
             raise OutcomeUnknown("a concurrent claim vanished") from None
         return _prior(found, digest)
     _effects.set([])
+    _claimed.set(claimed.pk)
     return None
 
 
-def record_answer(*, alias: str, scope: str, nonce: str, answer: Answer) -> None:
-    """Store the sealed answer on the claimed record (same transaction as the write)."""
-    RequestRecord.objects.using(alias).filter(
-        scope=scope, nonce=nonce, db_index=db_index_of(alias)
-    ).update(
-        status=answer.status,
-        answer_headers=answer.headers,
-        answer_body=answer.body,
-        effects=_effects.get() or [],
+def record_answer(*, alias: str, scope: str, nonce: str, answer: Answer) -> int:
+    """Store the sealed answer on the claimed record (same transaction as the write).
+
+    Returns the records updated: 1, or 0 when the transaction that claimed it is gone (on
+    Galera a replicated write set can abort it, and the error may have reached code that
+    swallowed it; the statements after it then run in a new transaction)."""
+    stored = (
+        RequestRecord.objects.using(alias)
+        .filter(pk=_claimed.get(), scope=scope, nonce=nonce, db_index=db_index_of(alias))
+        .update(
+            status=answer.status,
+            answer_headers=answer.headers,
+            answer_body=answer.body,
+            effects=_effects.get() or [],
+        )
     )
     _effects.set(None)
+    return stored
 
 
 def fence_check(*, scope: str, nonce: str, digest: str) -> Prior | None:
@@ -176,6 +184,8 @@ def possibly_a_resend(timestamp_ms: int, *, now: float | None = None) -> bool:
 
 # What the request being applied created or changed, for the record (see `repair`).
 _effects: contextvars.ContextVar[list | None] = contextvars.ContextVar("effects", default=None)
+# The record this request's transaction inserted: its answer goes on that row only.
+_claimed: contextvars.ContextVar = contextvars.ContextVar("claimed", default=None)
 
 
 def note_effect(sender, instance, created: bool, **kwargs) -> None:

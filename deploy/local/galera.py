@@ -24,9 +24,11 @@ are made once, on the bootstrap member.
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -169,6 +171,20 @@ def _as_root() -> bool:
     return os.geteuid() == 0
 
 
+def quiet_port() -> int:
+    """A free port below the kernel's ephemeral range (32768+), for listeners that open
+    long after they are chosen (a joiner's SST port, IST, the group's): an ephemeral port
+    free now may by then be the source port of some outgoing connection."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 @dataclass
 class GaleraPorts:
     client: tuple[int, ...]
@@ -179,9 +195,9 @@ class GaleraPorts:
     @classmethod
     def free(cls, count: int = 3) -> GaleraPorts:
         def pick():
-            return tuple(processes.free_port() for _ in range(count))
+            return tuple(quiet_port() for _ in range(count))
 
-        return cls(pick(), pick(), pick(), pick())
+        return cls(tuple(processes.free_port() for _ in range(count)), pick(), pick(), pick())
 
 
 @dataclass
@@ -230,6 +246,7 @@ class GaleraCluster:
                 first.start(tied=tied)
             finally:
                 first._bootstrapping = False
+            self.wait_synced(nodes=[first], size=1)
         for node in self.nodes:
             node.start(tied=tied)
         self.wait_synced()
@@ -257,6 +274,7 @@ class GaleraCluster:
             first.start(tied=tied)
         finally:
             first._bootstrapping = False
+        self.wait_synced(nodes=[first], size=1)
         self.prepare(first)
         first.stop()
         for node in self.nodes[1:]:
@@ -271,16 +289,29 @@ class GaleraCluster:
             f"GRANT ALL PRIVILEGES ON *.* TO '{APP_USER}'@'127.0.0.1'",
         )
 
-    def wait_synced(self, timeout: float = 120.0, nodes=None) -> None:
+    def wait_synced(self, timeout: float = 120.0, nodes=None, size: int | None = None) -> None:
+        """Until `nodes` (all by default) are Synced in a component of `size` (all) members."""
         deadline = time.monotonic() + timeout
         nodes = nodes or self.nodes
         while time.monotonic() < deadline:
             if all(n.synced() for n in nodes):
-                sizes = {n.status().get("cluster_size") for n in nodes}
-                if sizes == {str(len(self.nodes))}:
+                sizes = {int(n.status().get("cluster_size") or 0) for n in nodes}
+                if min(sizes) >= (size or len(self.nodes)):
                     return
             time.sleep(0.05)
         raise TimeoutError(f"the Galera cluster did not sync: {self.states()}")
+
+    def wait_converged(self, timeout: float = 60.0) -> None:
+        """Every member Synced in a full cluster, all at the same last committed write set
+        (for a moment with no writes in flight: each has applied all that was certified)."""
+        deadline = time.monotonic() + timeout
+        self.wait_synced(timeout)
+        while time.monotonic() < deadline:
+            committed = {n.status().get("last_committed") for n in self.nodes}
+            if len(committed) == 1:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the members did not converge: {self.states()}")
 
     def states(self) -> dict[str, str]:
         found = {}

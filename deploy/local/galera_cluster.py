@@ -222,5 +222,5 @@ class LocalGaleraCluster:
         return self.manage(index, "shell", "-c", code).stdout
 
     def wait_in_sync(self, timeout: float = 60.0) -> None:
-        """Every member Synced in a full cluster: each has applied all that was certified."""
-        self.galera.wait_synced(timeout)
+        """Every member Synced in a full cluster, at the same last committed write set."""
+        self.galera.wait_converged(timeout)
