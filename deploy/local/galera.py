@@ -149,8 +149,15 @@ class GaleraMember(MariaDBInstance):
         return found[-1]
 
     def status(self) -> dict[str, str]:
-        """The member's wsrep status variables (names without the `wsrep_` prefix)."""
-        rows = self.execute("SHOW GLOBAL STATUS LIKE 'wsrep%'")
+        """The member's wsrep status variables (names without the `wsrep_` prefix); it
+        answers even cut off from the others (no transaction, no COMMIT to refuse)."""
+        conn = self.connect(connect_timeout=2)
+        try:
+            cur = conn.cursor()
+            cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep%'")
+            rows = cur.fetchall()
+        finally:
+            conn.close()
         return {name[len("wsrep_") :]: value for name, value in rows}
 
     def synced(self) -> bool:
@@ -162,7 +169,11 @@ class GaleraMember(MariaDBInstance):
 
     def isolate(self, on: bool = True) -> None:
         """Cut this member off from the group (Galera's own gmcast.isolate), or let it back."""
-        self.execute(f"SET GLOBAL wsrep_provider_options = 'gmcast.isolate={int(on)}'")
+        conn = self.connect(connect_timeout=2)
+        try:
+            conn.cursor().execute(f"SET GLOBAL wsrep_provider_options = 'gmcast.isolate={int(on)}'")
+        finally:
+            conn.close()
 
 
 def _as_root() -> bool:
@@ -284,9 +295,11 @@ class GaleraCluster:
         """The platform's database and user: made once, replicated to every member."""
         node.execute(f"CREATE DATABASE IF NOT EXISTS `{DATABASE}` CHARACTER SET utf8mb4")
         password = self.secrets()["app"]
+        account = f"'{APP_USER}'@'127.0.0.1'"
         node.execute(
-            f"CREATE USER IF NOT EXISTS '{APP_USER}'@'127.0.0.1' IDENTIFIED BY '{password}'",
-            f"GRANT ALL PRIVILEGES ON *.* TO '{APP_USER}'@'127.0.0.1'",
+            f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '{password}'",
+            f"ALTER USER {account} IDENTIFIED BY '{password}'",
+            f"GRANT ALL PRIVILEGES ON *.* TO {account}",
         )
 
     def wait_synced(self, timeout: float = 120.0, nodes=None, size: int | None = None) -> None:

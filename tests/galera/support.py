@@ -106,6 +106,17 @@ def judge(galera, streams: list[Writes], table="task_task", column="title") -> O
     return outcome
 
 
+def scalar(db, sql: str, *params):
+    """One value from one member, with the query's parameters bound by the driver."""
+    conn = db.connect("platform")
+    try:
+        cur = conn.cursor()
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
 def table_checksums(db) -> dict[str, int]:
     """CHECKSUM TABLE of every table of the platform's database on one member."""
     tables = [row[0] for row in db.execute("SHOW TABLES FROM platform")]

@@ -80,6 +80,8 @@ def scenario(galera):
     for db in galera.databases:
         if not db.running():
             db.start(tied=galera.tied)
+        else:
+            db.isolate(False)
     for node in galera.nodes:
         node.start(tied=galera.tied)
 
@@ -144,9 +146,9 @@ def test_a_captured_write_resent_to_the_other_nodes_gets_the_original_answer(gal
     assert first.status == 201
     assert [(a.status, a.body) for a in again] == [(201, first.body)] * 2
     rows = [
-        db.execute(
-            "SELECT COUNT(*) FROM platform.task_task WHERE title = 'resent-to-b-and-c'"
-        )[0][0]
+        db.execute("SELECT COUNT(*) FROM platform.task_task WHERE title = 'resent-to-b-and-c'")[0][
+            0
+        ]
         for db in galera.databases
     ]
     assert rows == [1, 1, 1]
@@ -164,9 +166,9 @@ def test_one_envelope_sent_to_all_three_nodes_at_once_is_applied_once(galera):
         assert len(applied) == 3 and len({r.body for r in applied}) == 1, answers
     galera.wait_in_sync()
     rows = [
-        db.execute(
-            "SELECT COUNT(*) FROM platform.task_task WHERE title LIKE 'raced-envelope-%%'"
-        )[0][0]
+        db.execute("SELECT COUNT(*) FROM platform.task_task WHERE title LIKE 'raced-envelope-%%'")[
+            0
+        ][0]
         for db in galera.databases
     ]
     doubles = galera.manage(1, "request_doubles", check=False)

@@ -48,6 +48,8 @@ def writes(galera):
     for db in galera.databases:
         if not db.running():
             db.start(tied=galera.tied)
+        else:
+            db.isolate(False)
     wait_all_up(galera)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.galera.support import Writes, client, judge, race, record
+from tests.galera.support import Writes, client, judge, race, record, scalar
 
 ROUNDS = 8
 
@@ -61,9 +61,11 @@ def _slot(day: datetime, n: int) -> tuple[str, str]:
 def test_the_same_booking_raced_on_all_three_nodes_is_won_exactly_once(galera):
     apis = [client(galera, [node.url], username) for node, username in
             zip(galera.nodes, ("alice", "bob", "root"), strict=True)]  # fmt: skip
-    room = client(galera, username="root").post(
-        "/api/v1/reservation/rooms/", {"name": "Galera room", "capacity": 6}
-    ).data
+    room = (
+        client(galera, username="root")
+        .post("/api/v1/reservation/rooms/", {"name": "Galera room", "capacity": 6})
+        .data
+    )
     day = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
     winners, answers = [], []
     for n in range(ROUNDS):
@@ -81,10 +83,10 @@ def test_the_same_booking_raced_on_all_three_nodes_is_won_exactly_once(galera):
         assert {r.data["code"] for r in results if r.status == 409} == {"overlap"}
     galera.wait_in_sync()
     query = (
-        "SELECT COUNT(*) FROM platform.reservation_booking WHERE room_id = {:d} "
+        "SELECT COUNT(*) FROM reservation_booking WHERE room_id = %s "
         "AND cancelled_at IS NULL AND deleted_at IS NULL"
-    ).format(int(room["id"]))  # noqa: S608 - an integer
-    live = [db.execute(query)[0][0] for db in galera.databases]
+    )
+    live = [scalar(db, query, room["id"]) for db in galera.databases]
     failures = sum(int(db.status()["local_cert_failures"]) for db in galera.databases)
     aborts = sum(int(db.status()["local_bf_aborts"]) for db in galera.databases)
     record(
