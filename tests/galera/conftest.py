@@ -9,13 +9,15 @@ a COMMIT's answer; a member is cut off from the others with Galera's own
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
 from core import registry
 from deploy.local.galera_cluster import GaleraTopologyPorts, LocalGaleraCluster
-from tests.galera.support import PASSWORD, USERS, record
+from tests.galera.support import ARTIFACTS, PASSWORD, USERS, record
 
 STARTED = time.monotonic()
 
@@ -42,7 +44,29 @@ def galera(tmp_path_factory):
     record("tier", {"cluster_start_s": round(time.monotonic() - started, 1)})
     yield cluster
     cluster.down()
+    if FAILED:
+        keep_logs(cluster.run_dir)
     cluster.galera.remove()
+
+
+FAILED: list[str] = []
+LOGS = ARTIFACTS / "galera-logs"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if outcome.get_result().failed:
+        FAILED.append(item.nodeid)
+
+
+def keep_logs(run_dir: Path) -> None:
+    """A failed run keeps every server's log (the run directory itself is removed)."""
+    shutil.rmtree(LOGS, ignore_errors=True)
+    for log in run_dir.rglob("*.log"):
+        target = LOGS / log.relative_to(run_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(log, target)
 
 
 def pytest_sessionfinish(session, exitstatus):
