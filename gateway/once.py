@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import Error, transaction
 from django.http import HttpResponse
 
 from core.errors import ErrorCode
@@ -81,7 +81,7 @@ def apply(request, opened, respond) -> HttpResponse:
     except exactly_once.OutcomeUnknown as exc:
         logger.warning("outcome unknown", extra={"path": request.path_info, "reason": str(exc)})
         return _unknown(request, opened)
-    except DatabaseError:
+    except Error:  # DatabaseError, or InterfaceError for a connection found closed
         if committing:
             logger.warning("commit failed", exc_info=True, extra={"path": request.path_info})
             return _unknown(request, opened)

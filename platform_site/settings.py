@@ -132,7 +132,7 @@ if PEER_DATABASE is not None:
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
     # The exactly-once fence's connection to the peer: a read that must answer quickly or
     # be treated as "cannot tell now" (replication/exactly_once.py).
-    DATABASES["peer_fence"] = with_timeouts(DATABASES["peer"], seconds=2)
+    DATABASES["peer_fence"] = with_timeouts(DATABASES["peer"], seconds=1)
 # The load balancer's health check's connection to this node's own database: a stalled
 # database must fail the check well inside HAProxy's check timeout, not hang it.
 if DATABASES["default"]["ENGINE"].endswith("mysql"):
