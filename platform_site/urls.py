@@ -11,9 +11,15 @@ from health_check.views import HealthCheckView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
+from credential.admin_login import LockoutAuthenticationForm
+from credential.admin_login import login_view as admin_login_view
 from gateway.metrics import metrics_view
 
+# The admin's sign-in goes through the login lockout (credential/admin_login.py).
+admin.site.login_form = LockoutAuthenticationForm
+
 urlpatterns = [
+    path("admin/login/", admin_login_view, name="admin-login"),
     path("admin/", admin.site.urls),
     path("ops/", include("ops.urls")),
     # The load balancer's: only what should take this node out of rotation.
