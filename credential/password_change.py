@@ -16,8 +16,9 @@ Not a change: Django's own upgrade of a hash at login (same password, new parame
 credential/hashers.py). Django saves it with `update_fields=["password"]` and clears the
 instance's pending raw password first so that it is not taken for a change; a change
 from a hash due for upgrade to the preferred hasher's, saved that way, is let through.
-Not seen: `QuerySet.update(password=…)` and raw SQL, which send no signal; the code base
-has neither (tests/fast/credential/test_password_change.py checks).
+Not seen: a `QuerySet.update()` of the password column, or raw SQL, neither of which
+sends a signal; the code base has neither (tests/fast/credential/test_password_change.py
+checks).
 
 The session that made the change: there is no API endpoint to change one's own password,
 so a change always comes from outside the API — every API session of the user ends, none
