@@ -7,19 +7,26 @@ sends each to its service's URLconf, as the routing table in the database says.
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from health_check.views import HealthCheckView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
+from credential.admin_login import LockoutAuthenticationForm
+from credential.admin_login import login_view as admin_login_view
 from gateway.metrics import metrics_view
+from platform_site.health import health_view
+
+# The admin's sign-in goes through the login lockout (credential/admin_login.py).
+admin.site.login_form = LockoutAuthenticationForm
 
 urlpatterns = [
+    path("admin/login/", admin_login_view, name="admin-login"),
     path("admin/", admin.site.urls),
     path("ops/", include("ops.urls")),
-    # The load balancer's: only what should take this node out of rotation.
+    # The load balancer's: only what should take this node out of rotation. Both health
+    # answers carry detail only for METRICS_ALLOWED_NETWORKS (platform_site/health.py).
     path(
         "health/",
-        HealthCheckView.as_view(
+        health_view(
             checks=[
                 "replication.health.DatabaseWritable",
                 "credential.health.KeysLoaded",
@@ -31,7 +38,7 @@ urlpatterns = [
     # Monitoring's: replication both ways and the peer's heartbeat.
     path(
         "health/replication/",
-        HealthCheckView.as_view(
+        health_view(
             checks=[
                 "replication.health.ReplicationRunning",
                 "replication.health.PeerHeartbeatFresh",

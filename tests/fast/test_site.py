@@ -25,6 +25,41 @@ def test_the_replication_endpoint_fails_on_a_node_without_a_peer(client, server_
     assert "no peer configured" in response.content.decode()
 
 
+OUTSIDE = "203.0.113.7"  # not in METRICS_ALLOWED_NETWORKS (loopback by default)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_outside_monitoring_networks_the_replication_health_says_only_down(client, accept):
+    response = client.get("/health/replication/", HTTP_ACCEPT=accept, REMOTE_ADDR=OUTSIDE)
+    assert response.status_code == 500
+    assert (response["Content-Type"], response.content) == ("text/plain; charset=utf-8", b"down\n")
+    as_json = client.get("/health/replication/?format=json", REMOTE_ADDR=OUTSIDE)
+    assert as_json.content == b"down\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_monitoring_networks_the_node_health_says_only_up_or_down(client, server_key):
+    up = client.get("/health/", HTTP_ACCEPT="application/json", REMOTE_ADDR=OUTSIDE)
+    assert (up.status_code, up.content) == (200, b"up\n")
+    assert "no-cache" in up["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_monitoring_networks_a_failing_node_health_says_only_down(client):
+    down = client.get("/health/", HTTP_ACCEPT="application/json", REMOTE_ADDR=OUTSIDE)
+    assert (down.status_code, down.content) == (500, b"down\n")  # no server key, unsaid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_configured_monitoring_network_gets_the_checks_and_reasons(client, settings):
+    settings.METRICS_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+    inside = client.get("/health/replication/?format=json", REMOTE_ADDR="10.20.3.4")
+    assert inside.status_code == 500 and "no peer configured" in inside.content.decode()
+    loopback = client.get("/health/replication/?format=json")  # no longer in the list
+    assert loopback.content == b"down\n"
+
+
 @pytest.mark.django_db
 def test_the_admin_login_page_renders(client):
     response = client.get("/admin/login/")
