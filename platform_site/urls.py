@@ -1,4 +1,4 @@
-"""Root URLs: the admin, health, metrics.
+"""Root URLs: the front page, the admin, the operations dashboard, health, metrics.
 
 API paths (`/api/v1/<service>/…`) never resolve here: the gateway's routing middleware
 sends each to its service's URLconf, as the routing table in the database says.
@@ -12,8 +12,10 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
 from gateway.metrics import metrics_view
+from ops.views import home
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("ops/", include("ops.urls")),
     # The load balancer's: only what should take this node out of rotation.
