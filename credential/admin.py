@@ -24,6 +24,7 @@ from credential.models import AuditEvent, Grant, LoginAttempt, Session
 from credential.sessions import session_revoke, sessions_revoke_for_user
 
 REVOKE_REASON = "revoked_by_admin"
+SHORT = "%Y-%m-%d %H:%M"  # list columns: a date that fits a narrow column
 
 
 class RevokedFilter(admin.SimpleListFilter):
@@ -62,8 +63,8 @@ class SessionAdmin(ListTitleMixin, admin.ModelAdmin):
     """Sessions are looked at and revoked here; their detail page is read-only."""
 
     list_title = "Client sessions"
-    list_display = ["user_link", "client", "client_address", "created_at", "last_seen"]
-    list_display += ["ends", "state", "created_on_node"]
+    list_display = ["user_link", "client", "address", "opened", "last_seen", "ends"]
+    list_display += ["state", "node"]
     list_filter = [RevokedFilter, "created_on_node"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
@@ -117,9 +118,21 @@ class SessionAdmin(ListTitleMixin, admin.ModelAdmin):
     def last_seen(self, session: Session) -> str:
         return f"{timesince(session.last_seen_at)} ago"
 
-    @admin.display(description="ends")
-    def ends(self, session: Session):
-        return session.ends_at()
+    @admin.display(description="address", ordering="client_address")
+    def address(self, session: Session) -> str:
+        return session.client_address or "—"
+
+    @admin.display(description="opened (UTC)", ordering="created_at")
+    def opened(self, session: Session) -> str:
+        return f"{session.created_at:{SHORT}}"
+
+    @admin.display(description="ends (UTC)")
+    def ends(self, session: Session) -> str:
+        return f"{session.ends_at():{SHORT}}"
+
+    @admin.display(description="node", ordering="created_on_node")
+    def node(self, session: Session) -> int:
+        return session.created_on_node
 
     @admin.display(description="state")
     def state(self, session: Session) -> str:
@@ -198,12 +211,16 @@ class LoginAttemptAdmin(ReadOnlyAdminMixin, ListTitleMixin, admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, ListTitleMixin, admin.ModelAdmin):
     list_title = "Audit trail"
-    list_display = ["at", "kind", "username", "by", "what", "client_address", "node"]
+    list_display = ["when", "kind", "username", "by", "what", "client_address", "node"]
     list_filter = ["kind", "node"]
     search_fields = ["username", "detail"]
     date_hierarchy = "at"
     fields = readonly_fields = ["at", "kind", "username", "by", "what", "changes"]
     readonly_fields += ["client_address", "session_ref", "node", "other_detail"]
+
+    @admin.display(description="at (UTC)", ordering="at")
+    def when(self, event: AuditEvent) -> str:
+        return f"{event.at:%Y-%m-%d %H:%M:%S}"
 
     @admin.display(description="by")
     def by(self, event: AuditEvent) -> str:

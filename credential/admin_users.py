@@ -45,12 +45,19 @@ class GrantInline(admin.TabularInline):
     fields = ["service", "can_read", "can_write", "can_admin", "seen_version"]
     extra = 0
     verbose_name = "grant"
-    verbose_name_plural = "grants given here (each group's own are on the group's page)"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.actor = request.user  # a fresh class per call: safe to set
         return formset
+
+
+class OwnGrantInline(GrantInline):
+    verbose_name_plural = "own grants (each group's are on the group's page)"
+
+
+class GroupGrantInline(GrantInline):
+    verbose_name_plural = "grants to this group (every member holds them)"
 
 
 def history_entries(events) -> list[dict]:
@@ -74,7 +81,7 @@ admin.site.unregister(User)
 class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
     list_title = "Users"
     change_form_template = "admin/credential/user/change_form.html"
-    inlines = [GrantInline]
+    inlines = [OwnGrantInline]
     list_display = ["username", "full_name", "email", "group_names", "account", "staff"]
     list_display += ["superuser"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
@@ -267,7 +274,7 @@ class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
 @admin.register(Group)
 class PlatformGroupAdmin(DiffHistoryMixin, ListTitleMixin, GroupAdmin):
     list_title = "Groups"
-    inlines = [GrantInline]
+    inlines = [GroupGrantInline]
     list_display = ["name", "member_count", "services"]
     readonly_fields = ["members"]
     fieldsets = [

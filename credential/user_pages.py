@@ -203,11 +203,20 @@ def sessions_table(user) -> str:
         '<table class="platform-table"><thead><tr>'
         "<th>Client</th><th>Machine</th><th>Address</th><th>Last seen</th><th>Ends</th>"
         "<th>Opened on node</th><th></th></tr></thead><tbody>{}</tbody></table>"
-        '<p><button type="submit" class="button" form="revoke-all" data-testid="revoke-all">'
-        'Revoke all {} sessions</button> <a href="{}">Every session, ended ones too</a></p></div>',
+        '<p>{}<a href="{}">Every session, ended ones too</a></p></div>',
         rows,
-        len(sessions),
+        _revoke_all(len(sessions)),
         listing,
+    )
+
+
+def _revoke_all(count: int) -> str:
+    if count < 2:
+        return ""
+    return format_html(
+        '<button type="submit" class="button" form="revoke-all" data-testid="revoke-all">'
+        "Revoke all {} sessions</button> ",
+        count,
     )
 
 

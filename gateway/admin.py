@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core import registry
-from core.admin import DiffHistoryMixin, ListTitleMixin, badge
+from core.admin import DiffHistoryMixin, ListTitleMixin, NoHardDeleteMixin, badge
 from credential.changes import changes_text, current, diff, render_changes
 from gateway import history
 from gateway.metrics import breaker_states
@@ -21,7 +21,7 @@ from gateway.models import RouteChange, ServiceRoute
 from replication.homes import homes
 
 HELP = {
-    "code": "The URL segment: /api/v1/<code>/… comes here. Fixed once the route exists.",
+    "code": "The URL segment after /api/v1/ that comes here. Fixed once the route exists.",
     "display_name": "The service's name as administrators see it.",
     "target": "The installed service that answers these requests.",
     "enabled": "Off: every request answers 503 service_disabled; the service is not called.",
@@ -122,7 +122,9 @@ def breaker_summary(states: list[tuple[str, str]]) -> str:
 
 
 @admin.register(ServiceRoute)
-class ServiceRouteAdmin(DiffHistoryMixin, ListTitleMixin, admin.ModelAdmin):
+class ServiceRouteAdmin(DiffHistoryMixin, ListTitleMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    """A route is switched off (disabled, maintenance), never deleted: every node routes by it."""
+
     list_title = "Routes"
     form = ServiceRouteForm
     list_display = ("code", "display_name", "enabled", "maintenance", "policy", "home")
@@ -201,7 +203,7 @@ class ServiceRouteAdmin(DiffHistoryMixin, ListTitleMixin, admin.ModelAdmin):
                 "at": change.at,
                 "by": f"{change.actor} ({change.source})",
                 "node": change.node,
-                "action": "added" if change.before is None else "changed",
+                "action": _route_action(change),
                 "changes": render_changes(diff(change.before, change.after)),
             }
             for change in changes
@@ -234,6 +236,12 @@ class ServiceRouteAdmin(DiffHistoryMixin, ListTitleMixin, admin.ModelAdmin):
     @admin.action(description="End maintenance of selected services")
     def maintenance_off(self, request, queryset):
         self._bulk(request, queryset, "Maintenance off", maintenance=False)
+
+
+def _route_action(change: RouteChange) -> str:
+    if change.before is None:
+        return "added"
+    return "changed" if diff(change.before, change.after) else "saved, nothing changed"
 
 
 @admin.register(RouteChange)

@@ -127,3 +127,11 @@ def test_the_breaker_column_summarises_workers_instead_of_listing_them(admin_cli
     page = admin_client.get("/admin/gateway/serviceroute/").content.decode()
     assert '<span class="badge bad">open</span> on 1 of 3 workers' in page
     assert "101" not in page.split('id="result_list"')[1].split("</table>")[0]
+
+
+def test_a_route_is_switched_off_never_deleted(admin_client):
+    route = ServiceRoute.objects.get(code="task")
+    assert admin_client.get(f"/admin/gateway/serviceroute/{route.pk}/delete/").status_code == 403
+    assert (
+        "delete_selected" not in admin_client.get("/admin/gateway/serviceroute/").content.decode()
+    )
