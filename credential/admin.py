@@ -3,7 +3,8 @@
 Server keys change through `credential.keys` (rotation here and in `manage.py
 credential_keys`), sessions end only through revocation (the actions below) or
 pruning, and login attempts and audit events are append-only. No page shows private or
-session key material, nor a session's full hash. Users and groups: `admin_users`.
+session key material, nor a session's full hash. People and groups: `admin_users`,
+`admin_groups`; keys: `admin_keys`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import ListTitleMixin, ReadOnlyAdminMixin, badge
-from credential import admin_keys, admin_users  # noqa: F401 - they register their admins
+from credential import admin_groups, admin_keys, admin_users  # noqa: F401 - they register
 from credential.admin_writes import grant_delete, grant_save
 from credential.changes import changes_text, render_changes
 from credential.forms import GrantForm

@@ -1,10 +1,10 @@
-"""The admin's pages for people and groups.
+"""The admin's pages for people.
 
 A person's page answers what an administrator asks about someone: what they may do in
 each service and why (own grants, each group's, which wins), where they are signed in
-(revoke one session or all), and whether they may sign in at all. People and groups are
-never deleted (other rows on either node reference them): a person is deactivated, which
-ends their sessions. Every save is recorded as a diff in the audit trail.
+(revoke one session or all), and whether they may sign in at all. People are never
+deleted (other rows on either node reference them): a person is deactivated, which ends
+their sessions. Every save is recorded as a diff in the audit trail.
 """
 
 from __future__ import annotations
@@ -13,21 +13,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html_join
 
 from core.admin import DiffHistoryMixin, ListTitleMixin
 from credential import user_pages
-from credential.admin_writes import group_before, group_record, user_before, user_record
-from credential.changes import render_changes
-from credential.forms import GrantForm, GrantFormSet
-from credential.models import AuditEvent, Grant
+from credential.admin_groups import OwnGrantInline, history_entries
+from credential.admin_writes import user_before, user_record
+from credential.models import AuditEvent
 from credential.sessions import session_revoke, sessions_active_for_user, sessions_revoke_for_user
 from credential.users import user_deactivate, user_reactivate
 
@@ -36,44 +32,6 @@ Kind = AuditEvent.Kind
 REVOKE_REASON = "revoked_by_admin"
 
 
-class GrantInline(admin.TabularInline):
-    """A group's or a person's grants; the holder is the page's group or person."""
-
-    model = Grant
-    form = GrantForm
-    formset = GrantFormSet
-    fields = ["service", "can_read", "can_write", "can_admin", "seen_version"]
-    extra = 0
-    verbose_name = "grant"
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.actor = request.user  # a fresh class per call: safe to set
-        return formset
-
-
-class OwnGrantInline(GrantInline):
-    verbose_name_plural = "own grants (each group's are on the group's page)"
-
-
-class GroupGrantInline(GrantInline):
-    verbose_name_plural = "grants to this group (every member holds them)"
-
-
-def history_entries(events) -> list[dict]:
-    return [
-        {
-            "at": event.at,
-            "by": event.detail.get("by", ""),
-            "node": event.node,
-            "action": f"{event.get_kind_display()}: {event.detail.get('action', '')}".rstrip(": "),
-            "changes": render_changes(event.detail.get("changes") or {}),
-        }
-        for event in events.order_by("-at", "-pk")[:200]
-    ]
-
-
-admin.site.unregister(Group)
 admin.site.unregister(User)
 
 
@@ -269,62 +227,3 @@ class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
         changed = [user for user in users if user_reactivate(user, by=request.user)]
         names = ", ".join(str(user) for user in changed) or "nobody (all were active)"
         self.message_user(request, f"Reactivated {names}: they may sign in again.")
-
-
-@admin.register(Group)
-class PlatformGroupAdmin(DiffHistoryMixin, ListTitleMixin, GroupAdmin):
-    list_title = "Groups"
-    inlines = [GroupGrantInline]
-    list_display = ["name", "member_count", "services"]
-    readonly_fields = ["members"]
-    fieldsets = [
-        (None, {"fields": ["name", "members"]}),
-        (
-            "Admin pages its staff members may use",
-            {
-                "fields": ["permissions"],
-                "classes": ["collapse"],
-                "description": user_pages.GROUP_PERMISSIONS_HELP,
-            },
-        ),
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("user_set", "grants")
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # members' rows on either node reference it
-
-    @admin.display(description="members")
-    def member_count(self, group) -> int:
-        return len(group.user_set.all())
-
-    @admin.display(description="services granted")
-    def services(self, group) -> str:
-        return ", ".join(sorted({grant.service for grant in group.grants.all()})) or "—"
-
-    @admin.display(description="members")
-    def members(self, group) -> str:
-        people = sorted(group.user_set.all(), key=lambda u: u.get_username())
-        if not people:
-            return "Nobody yet: add people to the group on their own pages."
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("admin:auth_user_change", args=[u.pk]), u.get_username()) for u in people),
-        )
-
-    def save_model(self, request, obj, form, change):
-        obj._before = group_before(obj) if change else None
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        group_record(form.instance, by=request.user, before=getattr(form.instance, "_before", None))
-
-    def history_entries(self, group) -> list[dict]:
-        events = AuditEvent.objects.filter(
-            Q(kind=Kind.GROUP_CHANGED, detail__object_id=group.pk)
-            | Q(kind=Kind.GRANT_CHANGED, detail__group_id=group.pk)
-        )
-        return history_entries(events)
