@@ -15,7 +15,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
@@ -30,6 +30,10 @@ from credential.users import user_deactivate, user_reactivate
 User = get_user_model()
 Kind = AuditEvent.Kind
 REVOKE_REASON = "revoked_by_admin"
+HOME_DOWN = (
+    "The credential service's home database did not take the change, so {user} is still "
+    "active. Check the home node (the operations dashboard), then try again."
+)
 
 
 admin.site.unregister(User)
@@ -217,7 +221,11 @@ class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
             )
             return
         for user in users:
-            ended = user_deactivate(user, by=request.user)
+            try:
+                ended = user_deactivate(user, by=request.user)
+            except DatabaseError:
+                self.message_user(request, HOME_DOWN.format(user=user), messages.ERROR)
+                return
             noun = "session" if ended == 1 else "sessions"
             self.message_user(
                 request, f"Deactivated {user}: sign-in refused, {ended} {noun} ended."

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import OperationalError
 
 from credential.models import AuditEvent, Grant, Session
 from credential.sessions import hash_session_id, session_create
@@ -123,6 +124,18 @@ def test_the_list_action_deactivates_after_a_confirmation_page(root_client, writ
     confirmed = {"action": "deactivate_selected", "_selected_action": ids, "confirm": "yes"}
     assert root_client.post(USERS, confirmed).status_code == 302
     assert not writer.__class__.objects.filter(pk__in=ids, is_active=True).exists()
+
+
+def test_a_home_database_that_refuses_the_write_is_said_plainly(root_client, writer, monkeypatch):
+    def refused(*args, **kwargs):
+        raise OperationalError(2003, "Can't connect to MySQL server")
+
+    monkeypatch.setattr("credential.users._set_active", refused)
+    response = root_client.post(f"{USERS}{writer.pk}/deactivate/", follow=True)
+    assert response.status_code == 200
+    assert "did not take the change, so writer is still active" in response.content.decode()
+    writer.refresh_from_db()
+    assert writer.is_active
 
 
 def test_nobody_deactivates_their_own_account(root_client, root):
