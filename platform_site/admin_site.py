@@ -55,6 +55,7 @@ GROUPS = (
 )
 # Names clearer than the models' verbose names in the index.
 MODEL_NAMES = {
+    "credential.auditevent": "Audit trail",
     "credential.session": "Client sessions",
     "credential.loginattempt": "Sign-in attempts",
     "gateway.serviceroute": "Routes",
