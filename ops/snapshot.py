@@ -174,12 +174,21 @@ def node_health() -> dict:
         "index": settings.PLATFORM_NODE_INDEX,
         "ok": all(check["ok"] for check in checks),
         "checks": checks,
-        "database": database_summary(
+        "database": guarded_summary(
             "default",
             node_index=settings.PLATFORM_NODE_INDEX,
             heartbeat_of=_peer_index() if _has_peer() else None,
         ),
     }
+
+
+def guarded_summary(alias: str, **kwargs) -> dict:
+    """The database's summary, or what kept it from being read (a monitoring privilege
+    missing, say), without hiding the node's checks beside it."""
+    try:
+        return database_summary(alias, **kwargs)
+    except DatabaseError as exc:
+        return {"error": f"not readable: {_describe(exc)}"}
 
 
 def peer_health() -> dict:
@@ -192,7 +201,7 @@ def peer_health() -> dict:
         "index": _peer_index(),
         "ok": all(check["ok"] for check in checks),
         "checks": checks,
-        "database": database_summary(
+        "database": guarded_summary(
             "peer", node_index=_peer_index(), heartbeat_of=settings.PLATFORM_NODE_INDEX
         ),
     }

@@ -291,6 +291,9 @@ def test_the_ops_page_on_a_node_alone_says_so_and_shows_no_chart(node, browser):
     open_page(browser, node, "/ops/", "[data-testid=no-peer]")
     assert browser.find_element(By.CSS_SELECTOR, "[data-testid=lag-area]").is_displayed() is False
     assert "No peer configured" in browser.find_element(By.ID, "peer-health").text
+    # Every section answers (a part it cannot read says so inside its section).
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=section-error]") == []
+    assert "DatabaseWritable" in browser.find_element(By.ID, "node-health").text
     links = {
         a.text: a.get_attribute("href")
         for a in browser.find_elements(By.CSS_SELECTOR, "header nav a")

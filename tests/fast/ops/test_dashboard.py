@@ -6,6 +6,7 @@ import base64
 import os
 
 import pytest
+from django.db import OperationalError
 
 from credential.audit import Kind, audit
 from credential.sessions import session_create
@@ -175,3 +176,19 @@ def test_the_page_hides_the_lag_chart_until_there_is_a_peer_and_links_the_admin(
         "/admin/credential/serverkey/",
     ):
         assert f'href="{url}"' in page
+
+
+@committed
+def test_an_unreadable_database_summary_leaves_the_nodes_checks_on_the_page(
+    staff_client, server_key, monkeypatch
+):
+    def refused(alias, **kwargs):
+        raise OperationalError(1227, "Access denied; you need the SLAVE MONITOR privilege")
+
+    monkeypatch.setattr("ops.snapshot.database_summary", refused)
+    node = staff_client.get("/ops/data.json").json()["node_health"]
+    assert node["database"] == {
+        "error": "not readable: OperationalError: (1227, 'Access denied; you need the SLAVE "
+        "MONITOR privilege')"
+    }
+    assert [check["ok"] for check in node["checks"]] == [True, True, True]
