@@ -169,6 +169,11 @@ def test_a_group_granted_a_service_shows_it_on_a_members_page(node, browser):
     browser.find_element(By.NAME, "_continue").click()
     wait_for_page(browser, lambda d: "was changed successfully" in d.page_source)
     save_full_page(browser, "group-grant-added.png")
+    # The group's history finds its grants' changes by the JSON detail, on MariaDB too.
+    browser.find_element(By.CSS_SELECTOR, "a.historylink").click()
+    wait_for_page(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=history]"))
+    history = browser.find_element(By.CSS_SELECTOR, "[data-testid=history]").text
+    assert "service: — → task" in history and "write: — → yes" in history
 
     open_person(browser, node, "dana")
     row = browser.find_element(
