@@ -180,6 +180,13 @@ class AuditEvent(models.Model):
         REPLAY = "replay", "replayed nonce"
         PERMISSION_DENIED = "permission_denied", "permission denied"
         KEY_CHANGED = "key_changed", "server key changed"
+        # Admin changes: `detail` holds who (`by`), the object and its field changes.
+        USER_CHANGED = "user_changed", "user changed"
+        USER_DEACTIVATED = "user_deactivated", "user deactivated"
+        USER_REACTIVATED = "user_reactivated", "user reactivated"
+        GROUP_CHANGED = "group_changed", "group changed"
+        GRANT_CHANGED = "grant_changed", "grant changed"
+        ROUTE_CHANGED = "route_changed", "route changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)

@@ -40,6 +40,8 @@ PLATFORM_NODE_IDENTITY = read_node_identity(ENV)
 PLATFORM_NODE = PLATFORM_NODE_IDENTITY.name
 PLATFORM_NODE_INDEX = PLATFORM_NODE_IDENTITY.index
 PLATFORM_NODE_COUNT = PLATFORM_NODE_IDENTITY.count
+# The platform's name as the company knows it: the admin reads "<name> administration".
+PLATFORM_NAME = env_str(ENV, "PLATFORM_NAME", "Staff platform")
 # The MariaDB server_id this node's database must report (system check).
 PLATFORM_DB_SERVER_ID = env_int(ENV, "PLATFORM_DB_SERVER_ID", PLATFORM_NODE_INDEX, minimum=1)
 
@@ -47,7 +49,8 @@ ALLOWED_HOSTS = env_list(ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the platform's own site (branding, grouped index, links).
+    "platform_site.admin_site.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

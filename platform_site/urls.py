@@ -1,4 +1,4 @@
-"""Root URLs: the admin, health, metrics.
+"""Root URLs: the front page, the admin, the operations dashboard, health, metrics.
 
 API paths (`/api/v1/<service>/…`) never resolve here: the gateway's routing middleware
 sends each to its service's URLconf, as the routing table in the database says.
@@ -13,12 +13,14 @@ from rest_framework.permissions import IsAdminUser
 from credential.admin_login import LockoutAuthenticationForm
 from credential.admin_login import login_view as admin_login_view
 from gateway.metrics import metrics_view
+from ops.views import home
 from platform_site.health import health_view
 
 # The admin's sign-in goes through the login lockout (credential/admin_login.py).
 admin.site.login_form = LockoutAuthenticationForm
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/login/", admin_login_view, name="admin-login"),
     path("admin/", admin.site.urls),
     path("ops/", include("ops.urls")),
