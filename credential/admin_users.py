@@ -23,6 +23,7 @@ from core.admin import DiffHistoryMixin, ListTitleMixin
 from credential import user_pages
 from credential.admin_groups import OwnGrantInline, history_entries
 from credential.admin_writes import user_before, user_record
+from credential.lockout import lockout_clear, lockout_state
 from credential.models import AuditEvent
 from credential.sessions import session_revoke, sessions_active_for_user, sessions_revoke_for_user
 from credential.users import user_deactivate, user_reactivate
@@ -144,6 +145,7 @@ class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
         view = self.admin_site.admin_view
         return [
             path("<id>/sessions/revoke/", view(self.revoke_view), name="auth_user_revoke"),
+            path("<id>/unlock/", view(self.unlock_view), name="auth_user_unlock"),
             path("<id>/deactivate/", view(self.deactivate_view), name="auth_user_deactivate"),
             path("<id>/reactivate/", view(self.reactivate_view), name="auth_user_reactivate"),
             *super().get_urls(),
@@ -177,6 +179,20 @@ class PlatformUserAdmin(DiffHistoryMixin, ListTitleMixin, UserAdmin):
             )
         else:
             self.message_user(request, "That session had already ended.", messages.WARNING)
+        return self._back(user)
+
+    def unlock_view(self, request, id):
+        """Lift this person's sign-in lockout and that of the addresses it failed from."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = self._user_or_404(request, id)
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        state = lockout_state(user.get_username())
+        lockout_clear(username=user.get_username(), by=request.user)
+        for address in (a.subject for a in state.addresses if a.locked):
+            lockout_clear(address=address, by=request.user)
+        self.message_user(request, f"{user} may sign in again (API and admin, on both nodes).")
         return self._back(user)
 
     def deactivate_view(self, request, id):

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import badge
 from credential.access import DIRECT, SUPERUSER, effective_access
+from credential.lockout import lockout_state
 from credential.models import ACTIONS, AuditEvent
 from credential.sessions import sessions_active_for_user
 
@@ -221,12 +222,39 @@ def _revoke_all(count: int) -> str:
 
 
 def lockout_section(user) -> str:
-    # The place for the sign-in lockout state and its unlock button: they come with
-    # credential.lockout.lockout_state(username) and lockout_clear(...), which are being
-    # written now. Until then this section says so rather than guessing at the rules.
+    """The sign-in lockout of this person (API and admin alike), with Unlock when locked;
+    the button submits the small form `change_form.html` renders after the page's form."""
+    state = lockout_state(user.get_username())
+    scopes = [("this login name", state.user)] + [
+        (f"address {a.subject}", a) for a in state.addresses
+    ]
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                label,
+                scope.failures,
+                f"locked until {scope.locked_until:{WHEN}}" if scope.locked else "not locked",
+            )
+            for label, scope in scopes
+        ),
+    )
+    unlock = (
+        format_html(
+            '<button type="submit" class="button" form="unlock" data-testid="unlock">'
+            "Unlock (sign-in allowed again now)</button>"
+        )
+        if state.locked
+        else ""
+    )
     return format_html(
-        '<p class="muted" data-testid="lockout">{}</p>',
-        "Lockout state and unlock are not shown here yet.",
+        '<div id="lockout" data-testid="lockout" data-locked="{}"><table class="platform-table">'
+        "<thead><tr><th>Counted by</th><th>Failures in the window</th><th>State</th></tr>"
+        "</thead><tbody>{}</tbody></table><p>{}</p></div>",
+        "yes" if state.locked else "no",
+        rows,
+        unlock,
     )
 
 

@@ -52,6 +52,7 @@ person({root!r}, is_staff=True, is_superuser=True)
 person("dana", groups=["field-team"])
 person("erin", grants=["task"])
 person("finn", grants=["task"])
+person("gail", grants=["task"])
 """
 # A refusal reaches every worker within the session cache's second; far more is allowed
 # here (two shared cores), and the figure measured is recorded.
@@ -268,6 +269,23 @@ def test_deactivating_a_person_refuses_their_session_and_their_sign_in(node, bro
     record("deactivated_session_refused_after_seconds", round(took, 3))
     again = PlatformClient(node.url, transport=RequestsTransport(), retries=0)
     assert again.login("finn", LIVE_PASSWORD).code == "invalid_credentials"
+
+
+def test_a_locked_out_person_is_unlocked_from_their_page_and_signs_in(node, browser):
+    wrong = PlatformClient(node.url, transport=RequestsTransport(), retries=0)
+    codes = [wrong.login("gail", "not-the-password").code for _ in range(6)]
+    assert codes[-1] == "locked_out", codes  # the lockout is on before the admin acts
+    assert wrong.login("gail", LIVE_PASSWORD).code == "locked_out"
+    open_person(browser, node, "gail")
+    section = browser.find_element(By.CSS_SELECTOR, "[data-testid=lockout]")
+    assert section.get_attribute("data-locked") == "yes" and "locked until" in section.text
+    save_full_page(browser, "user-locked-out.png")
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=unlock]").click()
+    wait_for_page(browser, lambda d: "gail may sign in again" in d.page_source)
+    section = browser.find_element(By.CSS_SELECTOR, "[data-testid=lockout]")
+    assert section.get_attribute("data-locked") == "no"
+    save_full_page(browser, "user-unlocked.png")
+    assert client_of(node, "gail").get("/api/v1/credential/me").status == 200
 
 
 PAGES_AT_1280 = [
