@@ -242,8 +242,8 @@ def lockout_section(user) -> str:
     )
     unlock = (
         format_html(
-            '<button type="submit" class="button" form="unlock" data-testid="unlock">'
-            "Unlock (sign-in allowed again now)</button>"
+            '<button type="submit" class="button" form="unlock" data-testid="unlock">{}</button>',
+            "Unlock (sign-in allowed again now)",
         )
         if state.locked
         else ""
