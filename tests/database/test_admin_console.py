@@ -281,7 +281,7 @@ def test_a_locked_out_person_is_unlocked_from_their_page_and_signs_in(node, brow
     assert section.get_attribute("data-locked") == "yes" and "locked until" in section.text
     save_full_page(browser, "user-locked-out.png")
     browser.find_element(By.CSS_SELECTOR, "[data-testid=unlock]").click()
-    wait_for_page(browser, lambda d: "gail may sign in again" in d.page_source)
+    wait_for_page(browser, lambda d: "Gail may sign in again" in d.page_source)
     section = browser.find_element(By.CSS_SELECTOR, "[data-testid=lockout]")
     assert section.get_attribute("data-locked") == "no"
     save_full_page(browser, "user-unlocked.png")
