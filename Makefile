@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
 .PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz bench audit lint format \
-	check-migrations clean
+	check-migrations schema clean
 
 run: $(RUN_STAMP)
 	scripts/run-local
@@ -53,6 +53,10 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# The decrypted API's OpenAPI schema, committed; tests/fast/test_api_schema.py fails when stale.
+schema: $(DEV_STAMP)
+	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py spectacular --file docs/openapi.yaml
 
 check-migrations: $(DEV_STAMP)
 	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run

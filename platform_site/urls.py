@@ -1,4 +1,4 @@
-"""Root URLs: the admin, health, metrics.
+"""Root URLs: the admin, health, metrics, the API schema and its browsable views.
 
 API paths (`/api/v1/<service>/…`) never resolve here: the gateway's routing middleware
 sends each to its service's URLconf, as the routing table in the database says.
@@ -6,12 +6,23 @@ sends each to its service's URLconf, as the routing table in the database says.
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from health_check.views import HealthCheckView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
 from gateway.metrics import metrics_view
+
+STAFF_ONLY = {
+    "authentication_classes": [SessionAuthentication],
+    "permission_classes": [IsAdminUser],
+}
+# The admin's index links the API's schema and docs (templates/admin/platform_index.html).
+admin.site.index_template = "admin/platform_index.html"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -40,13 +51,19 @@ urlpatterns = [
         name="health-replication",
     ),
     path("metrics", metrics_view, name="metrics"),
+    # The decrypted API's schema (platform_site/openapi.py) and two readers of it, for
+    # staff only; their scripts come from the node (drf-spectacular-sidecar), not a CDN.
+    path("api/schema/", SpectacularAPIView.as_view(**STAFF_ONLY), name="api-schema"),
     path(
-        "api/schema/",
-        SpectacularAPIView.as_view(
-            urlconf="platform_site.api_schema",
-            authentication_classes=[SessionAuthentication],
-            permission_classes=[IsAdminUser],
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **STAFF_ONLY),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(
+            url_name="api-schema", template_name="drf_spectacular/redoc_offline.html", **STAFF_ONLY
         ),
-        name="api-schema",
+        name="api-redoc",
     ),
 ]
