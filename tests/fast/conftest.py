@@ -1,9 +1,10 @@
-"""Fast tier: every error answer a test receives must match the API schema.
+"""Fast tier: every answer a test receives must match the API schema.
 
-The in-process transport records each error answer (tests/support/error_answers.py);
-after every test, those it received are checked against the generated schema's `Error`
-body and the statuses and codes its operation lists. A mismatch fails the test that met
-it, at teardown, naming the answer. The run's tally goes to the terminal and to
+The in-process transport records each answer (tests/support/error_answers.py); after
+every test, the error answers it received are checked against the generated schema's
+`Error` body and the statuses and codes their operation lists, the successful ones
+against their operation's response schema. A mismatch fails the test that met it, at
+teardown, naming the answer. The run's tally goes to the terminal and to
 var/test-artifacts/error-answers.json.
 """
 
@@ -21,11 +22,16 @@ TALLY = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "error-
 
 
 @pytest.fixture(autouse=True)
-def _error_answers_match_the_schema():
-    start = len(error_answers.RECORDED)
+def _answers_match_the_schema():
+    start, successes = len(error_answers.RECORDED), len(error_answers.SUCCESSES)
     yield
     found = [p for a in error_answers.RECORDED[start:] for p in error_answers.problems(a)]
-    assert not found, "error answers the API schema does not describe:\n" + "\n".join(found)
+    found += [
+        p
+        for answer in error_answers.SUCCESSES[successes:]
+        for p in error_answers.success_problems(answer)
+    ]
+    assert not found, "answers the API schema does not describe:\n" + "\n".join(found)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -37,6 +43,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"error answers checked against the schema: {len(answers)} "
         f"({sealed} sealed, {len(answers) - sealed} plain; {described} of described operations)"
+        f"; successful answers: {len(error_answers.SUCCESSES)}"
     )
     by_code = Counter(f"{a.status} {a.code}" for a in answers)
     TALLY.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +54,7 @@ def pytest_terminal_summary(terminalreporter):
                 "sealed": sealed,
                 "plain": len(answers) - sealed,
                 "of_described_operations": described,
+                "successful_answers_checked": len(error_answers.SUCCESSES),
                 "by_status_and_code": dict(sorted(by_code.items())),
             },
             indent=2,

@@ -7,6 +7,7 @@ served to staff at /api/schema/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,21 @@ def test_another_method_on_the_public_key_is_a_405_error_body(server_key):
     answer = Client().post(PUBLIC_KEY_PATH)
     assert answer.status_code == 405 and answer.json()["code"] == "method_not_allowed"
     assert answer["Content-Type"] == "application/problem+json"
+
+
+def test_every_body_is_a_named_component_with_names_a_generator_keeps():
+    """What a .NET generator turns into classes and methods: named, unique, identifiers."""
+    document = schema()
+    operation_ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", o) for o in operation_ids), operation_ids
+    names = list(document["components"]["schemas"])
+    assert all(re.fullmatch(r"[A-Z][A-Za-z0-9]*", n) for n in names), names
+    for path, method, operation in operations(document):
+        bodies = [*operation["responses"].values(), operation.get("requestBody", {})]
+        for body in bodies:
+            for media in body.get("content", {}).values():
+                assert set(media["schema"]) == {"$ref"}, (method, path)
 
 
 def test_lists_take_page_and_page_size():

@@ -1,4 +1,4 @@
-"""Every error answer the in-process node gives, checked against the API schema.
+"""Every answer the in-process node gives, checked against the API schema.
 
 `InProcessTransport` records each answer with a status of 400 or more: a plain one as it
 came, a sealed one opened with the key the node sealed it with (in-process, the request
@@ -6,6 +6,10 @@ the node handled is at hand, so nothing is faked). `problems(answer)` says what 
 disagrees with the schema `manage.py spectacular` generates: the body against the
 `Error` component, with no member the component does not name; and, where the schema
 describes the operation, its status and code among those the operation lists.
+
+Successful JSON answers of described operations are recorded too (`SUCCESSES`), and
+`success_problems` checks each against the schema of its status: what a typed client
+generated from the schema would fail to read.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from functools import cache
 
 from client.crypto import open_response
 
-# Every error answer received in this process, oldest first.
+# Every error answer received in this process, oldest first; and the successful ones.
 RECORDED: list[ErrorAnswer] = []
+SUCCESSES: list[ErrorAnswer] = []
 
 
 @dataclass(frozen=True)
@@ -44,14 +49,18 @@ class ErrorAnswer:
 
 
 def record(method: str, path_and_query: str, response) -> None:
-    """Keep `response` (a Django test response) if it is an error with a body to check."""
-    if response.status_code < 400 or method == "HEAD":  # HTTP drops a HEAD's body
+    """Keep `response` (a Django test response) if it has a body to check."""
+    if method == "HEAD" or not response.content:  # HTTP drops a HEAD's body
         return
     sealed = "X-Tag" in response.headers
     content_type = response.headers.get("X-Content-Type" if sealed else "Content-Type", "")
     body = _opened(response) if sealed else response.content
     path = path_and_query.split("?", 1)[0]
-    RECORDED.append(ErrorAnswer(method, path, response.status_code, sealed, content_type, body))
+    answer = ErrorAnswer(method, path, response.status_code, sealed, content_type, body)
+    if answer.status >= 400:
+        RECORDED.append(answer)
+    elif content_type == "application/json" and operation(method, path) is not None:
+        SUCCESSES.append(answer)
 
 
 def _opened(response) -> bytes:
@@ -80,9 +89,16 @@ def schema() -> dict:
 
 @cache
 def _error_validator():
-    from openapi_schema_validator import OAS30Validator
+    return _validator(json.dumps({"$ref": "#/components/schemas/Error"}))
 
-    return OAS30Validator(schema()["components"]["schemas"]["Error"])
+
+@cache
+def _validator(described: str):
+    """A validator of one schema (as JSON text), its references resolved in the document."""
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+    document = {**json.loads(described), "components": schema()["components"]}
+    return OAS30Validator(document, format_checker=oas30_format_checker)
 
 
 @cache
@@ -100,6 +116,18 @@ def operation(method: str, path: str) -> dict | None:
         if pattern.match(path):
             return item.get(method.lower())
     return None
+
+
+def success_problems(answer: ErrorAnswer) -> list[str]:
+    """What in a successful answer disagrees with its operation's schema."""
+    listed = operation(answer.method, answer.path)["responses"].get(str(answer.status))
+    if listed is None:
+        return [f"{answer}: {answer.status} is not among the operation's responses"]
+    media = listed.get("content", {}).get("application/json")
+    if media is None:
+        return [f"{answer}: the operation's {answer.status} has no JSON body"]
+    validator = _validator(json.dumps(media["schema"], sort_keys=True))
+    return [f"{answer}: {e.message[:200]}" for e in validator.iter_errors(json.loads(answer.body))]
 
 
 def problems(answer: ErrorAnswer) -> list[str]:
