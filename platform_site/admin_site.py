@@ -63,15 +63,23 @@ MODEL_NAMES = {
 }
 
 
-def api_docs_link() -> tuple[str, str] | None:
-    """(path, label) of the API's documentation page, or its schema when there is none."""
-    for path, label in (("/api/docs/", "API docs"), ("/api/schema/", "API schema")):
+API_PAGES = (
+    ("/api/docs/", "API docs"),  # Swagger UI: every operation, payloads, error answers
+    ("/api/redoc/", "API reference"),  # Redoc: the schema to read
+    ("/api/schema/", "OpenAPI schema"),  # YAML, for client generators
+)
+
+
+def api_links() -> list[tuple[str, str]]:
+    """(label, path) of the API's description pages this node serves."""
+    links = []
+    for path, label in API_PAGES:
         try:
             resolve(path)
         except Resolver404:
             continue
-        return path, label
-    return None
+        links.append((label, path))
+    return links
 
 
 def _label(model_dict: dict) -> str:
@@ -138,14 +146,13 @@ class PlatformAdminSite(admin.AdminSite):
 
     def each_context(self, request):
         context = super().each_context(request)
-        links = [("Operations", reverse("ops:dashboard"))]
-        docs = api_docs_link()
-        if docs is not None:
-            links.append((docs[1], docs[0]))
+        links = [("Operations", reverse("ops:dashboard")), *api_links()]
+        # The header keeps to two: operations and the first API page; the index has all.
         context.update(
             platform_name=settings.PLATFORM_NAME,
             platform_node=settings.PLATFORM_NODE,
             platform_links=links,
+            platform_header_links=links[:2],
         )
         return context
 

@@ -1,4 +1,5 @@
-"""Root URLs: the front page, the admin, the operations dashboard, health, metrics.
+"""Root URLs: the front page, the admin, the operations dashboard, health, metrics,
+the API schema and its browsable views.
 
 API paths (`/api/v1/<service>/…`) never resolve here: the gateway's routing middleware
 sends each to its service's URLconf, as the routing table in the database says.
@@ -6,7 +7,11 @@ sends each to its service's URLconf, as the routing table in the database says.
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
@@ -19,6 +24,10 @@ from platform_site.health import health_view
 # The admin's sign-in goes through the login lockout (credential/admin_login.py).
 admin.site.login_form = LockoutAuthenticationForm
 
+STAFF_ONLY = {
+    "authentication_classes": [SessionAuthentication],
+    "permission_classes": [IsAdminUser],
+}
 urlpatterns = [
     path("", home, name="home"),
     path("admin/login/", admin_login_view, name="admin-login"),
@@ -49,13 +58,19 @@ urlpatterns = [
         name="health-replication",
     ),
     path("metrics", metrics_view, name="metrics"),
+    # The decrypted API's schema (platform_site/openapi.py) and two readers of it, for
+    # staff only; their scripts come from the node (drf-spectacular-sidecar), not a CDN.
+    path("api/schema/", SpectacularAPIView.as_view(**STAFF_ONLY), name="api-schema"),
     path(
-        "api/schema/",
-        SpectacularAPIView.as_view(
-            urlconf="platform_site.api_schema",
-            authentication_classes=[SessionAuthentication],
-            permission_classes=[IsAdminUser],
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **STAFF_ONLY),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(
+            url_name="api-schema", template_name="drf_spectacular/redoc_offline.html", **STAFF_ONLY
         ),
-        name="api-schema",
+        name="api-redoc",
     ),
 ]
