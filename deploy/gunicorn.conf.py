@@ -2,13 +2,19 @@
 
 Environment: GUNICORN_BIND (default 127.0.0.1:8000), GUNICORN_WORKERS (default 2 per
 core), GUNICORN_TIMEOUT (seconds, default 30), GUNICORN_PROXY_PROTOCOL (auto, off),
-GUNICORN_PROXY_ALLOW_FROM (the load balancer's addresses, default loopback).
+GUNICORN_PROXY_ALLOW_FROM (the load balancer's addresses, default loopback),
+GUNICORN_LOG_LEVEL (gunicorn's own lines, default info), GUNICORN_ACCESS_LOG (gunicorn's
+access line per request besides the platform's, default off), LOG_LEVEL.
 """
 
+import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
+
+from platform_site.config import ConfigurationError, env_bool, read_node_identity
+from platform_site.logs import gunicorn_logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
@@ -23,10 +29,28 @@ max_requests_jitter = 2000
 # address, which lockout and rate limits need; direct connections still work ("auto").
 proxy_protocol = os.environ.get("GUNICORN_PROXY_PROTOCOL", "auto")
 proxy_allow_ips = os.environ.get("GUNICORN_PROXY_ALLOW_FROM", "127.0.0.1,::1")
-# The platform logs one JSON line per request itself; gunicorn's access log would repeat it.
-accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Every line in the platform's JSON format (platform_site/logs.py), gunicorn's own too.
+# The platform logs one line per request itself; gunicorn's access line, which would
+# repeat it, is written only when asked for.
+accesslog = None
+access_log_format = "access"  # the fields come from the formatter, never the raw URI
+
+
+def _node_name() -> str:
+    try:
+        return read_node_identity(os.environ).name
+    except ConfigurationError:
+        return os.environ.get("PLATFORM_NODE", "")  # each worker then stops on the error
+
+
+logconfig_dict = gunicorn_logging_config(
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    node=_node_name(),
+    access_log=env_bool(os.environ, "GUNICORN_ACCESS_LOG", False),
+)
+logging.captureWarnings(True)  # Python's warnings as log lines too, not bare stderr text
 proc_name = "platform-node-" + os.environ.get("PLATFORM_NODE", "A").lower()
 # Several nodes may share a host (the local cluster); a shared default control socket
 # path would collide, and nothing here uses it.
@@ -41,6 +65,8 @@ os.environ.setdefault(
 
 
 def on_starting(server):
+    # The process tree whose CPU, memory and files /metrics reports (gateway/processes.py).
+    os.environ["PLATFORM_GUNICORN_MASTER_PID"] = str(os.getpid())
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
