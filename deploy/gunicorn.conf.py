@@ -65,7 +65,7 @@ os.environ.setdefault(
 
 
 def on_starting(server):
-    # The process tree whose CPU, memory and files /metrics reports (gateway/processes.py).
+    # The process tree whose CPU, memory and files /metrics reports (gateway/process_tree.py).
     os.environ["PLATFORM_GUNICORN_MASTER_PID"] = str(os.getpid())
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)

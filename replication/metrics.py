@@ -144,8 +144,8 @@ _doubles = DoublesCollector()
 def collectors() -> dict:
     """The replication app's scrape-time collectors, by name, for the node's /metrics.
 
-    The clock skew collector (`platform_clock_skew_seconds`, measured in
-    `replication/clock.py`) belongs here too, as "clock_skew".
+    The clock skew collector (`platform_clock_skew_seconds`, the node's clock against
+    its database's and the peer's) is registered here too, as "clock_skew".
     """
     return {
         "replication": ReplicationCollector(),
