@@ -2,10 +2,11 @@
 
 Several clients (client/, retries on: a POST whose connection broke after sending is
 resent as the identical envelope, so it applies once or reports OutcomeUnknown) write
-tasks through the load balancer; node A is killed (SIGKILL to gunicorn's master and
-workers). Detection: kill → HAProxy marks it DOWN. Recovery: kill → every client has
-completed a write again. Then node A is restarted and readmitted, the pair converges,
-and every acknowledged write is looked up on both databases.
+tasks through the load balancer; node A is killed (SIGKILL to its nginx and gunicorn's
+master and workers: the whole node). Detection: kill → HAProxy marks it DOWN.
+Recovery: kill → every client has completed a write again. Then node A is restarted
+and readmitted, the pair converges, and every acknowledged write is looked up on both
+databases.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from deploy.local.cluster import wait_for
 class _Writer(threading.Thread):
     """One reference client writing tasks through the load balancer until stopped."""
 
-    def __init__(self, url: str, username: str, password: str, tag: str) -> None:
+    def __init__(self, url: str, ca_file, username: str, password: str, tag: str) -> None:
         super().__init__(daemon=True)
         self.api = PlatformClient(
-            url, transport=RequestsTransport(), retries=6, retry_backoff=0.05, timeout=5
+            url,
+            transport=RequestsTransport(verify=ca_file),
+            retries=6,
+            retry_backoff=0.05,
+            timeout=5,
         )
         if self.api.login(username, password).status != 200:
             raise RuntimeError("the failover client could not log in")
@@ -69,7 +74,10 @@ def failover(
 ) -> dict:
     for server in ("node-a", "node-b"):
         _wait_state(cluster, server, "UP", 30)
-    writers = [_Writer(cluster.lb.url, username, password, f"bench-fo{i}") for i in range(clients)]
+    writers = [
+        _Writer(cluster.lb.url, cluster.ca_file, username, password, f"bench-fo{i}")
+        for i in range(clients)
+    ]
     for writer in writers:
         writer.start()
     time.sleep(before)

@@ -34,6 +34,8 @@ from deploy.local.node import PlatformNode
 
 OUT_OF_REACH = "1000000000"
 NO_LIMITS = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
+# The bench node and the drills' direct probes speak plain HTTP to gunicorn itself.
+PLAIN_HTTP = {"SECURE_SSL_REDIRECT": "false"}
 USERNAME = "bench"
 
 
@@ -68,7 +70,8 @@ class Bench:
             run_dir / "cluster",
             ClusterPorts.free(),
             workers=plan.cluster_workers,
-            extra_env=NO_LIMITS,  # the drills stream faster than any person would
+            extra_env={**NO_LIMITS, **PLAIN_HTTP},  # the drills stream faster than people
+            direct_app=True,  # propagation and lag probe each node's gunicorn directly
         )
         self.node: PlatformNode | None = None
         self.task_id = 0
@@ -206,7 +209,7 @@ class Bench:
         targets = []  # one session per node; the user and task replicated to B long ago
         for node in cluster.nodes:
             found = scenarios.Target(
-                "127.0.0.1", node.port, self.task_id, "", USERNAME, self.password
+                "127.0.0.1", node.app_port, self.task_id, "", USERNAME, self.password
             )
             found.log_in()
             targets.append(found)

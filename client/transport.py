@@ -7,15 +7,18 @@ given (the AAD covers it) and must not follow redirects.
 
 from __future__ import annotations
 
+import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
-from client.errors import ConnectionFailed
+from client.errors import ClientError, ConnectionFailed
 
 USER_AGENT = "platform-client/1"
 
@@ -44,18 +47,24 @@ class Transport(Protocol):
 
 
 class RequestsTransport:
-    """HTTP(S) through one pooled `requests.Session`.
+    """HTTP(S) through one pooled `requests.Session`: connections are kept alive and
+    reused from one request to the next (one TLS handshake, not one per call).
 
-    `verify` is what requests verifies HTTPS servers with: True (the system's CAs) or
-    the path of a CA bundle, e.g. the local cluster's own CA.
+    `verify` is how the server's certificate is checked: True against the system's
+    CAs, or a path to the one CA file to trust (a company CA; `deploy/cluster up`
+    prints the local cluster's). It cannot be turned off.
     """
 
     def __init__(
-        self, session: requests.Session | None = None, *, verify: bool | str = True
+        self, session: requests.Session | None = None, *, verify: bool | str | os.PathLike = True
     ) -> None:
+        if verify is not True:
+            if verify is False or not Path(verify).is_file():
+                raise ValueError(f"verify must be True or an existing CA file, not {verify!r}")
+            verify = str(verify)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self.verify = verify
+        self.session.verify = verify
 
     def send(
         self,
@@ -67,22 +76,20 @@ class RequestsTransport:
         timeout: float,
     ) -> RawResponse:
         url = base_url.rstrip("/") + path_and_query
+        prepared = self.session.prepare_request(
+            requests.Request(method, url, headers=headers, data=body or None)
+        )
+        if prepared.path_url != path_and_query:
+            raise ClientError(f"the target would not go out as signed: {path_and_query!r}")
+        # What session.request would add (proxies from the environment), but the CA
+        # chosen here is never replaced by REQUESTS_CA_BUNDLE.
+        options = self.session.merge_environment_settings(
+            prepared.url, {}, None, self.session.verify, None
+        )
         try:
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body or None,
-                timeout=timeout,
-                allow_redirects=False,
-                # Per request: a Session's own `verify` loses to REQUESTS_CA_BUNDLE.
-                verify=self.verify,
+            response = self.session.send(
+                prepared, timeout=timeout, allow_redirects=False, **options
             )
-        except requests.exceptions.SSLError as exc:
-            reason = str(exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc)
-            raise ConnectionFailed(
-                f"{method} {base_url} failed: TLS: {reason}", sent=not _never_sent(exc)
-            ) from exc
         except requests.ConnectionError as exc:
             raise ConnectionFailed(
                 f"{method} {base_url} failed: {type(exc).__name__}", sent=not _never_sent(exc)
@@ -96,7 +103,8 @@ class RequestsTransport:
 
 
 def _never_sent(exc: BaseException) -> bool:
-    """True when the connection itself failed, so no byte of the request left."""
+    """True when the connection itself failed, so no byte of the request left: refused,
+    unreachable, or a server certificate that failed verification (in the handshake)."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
     seen: set[int] = set()
@@ -106,7 +114,7 @@ def _never_sent(exc: BaseException) -> bool:
         if id(item) in seen or not isinstance(item, BaseException):
             continue
         seen.add(id(item))
-        if isinstance(item, NewConnectionError):
+        if isinstance(item, NewConnectionError | ssl.SSLCertVerificationError):
             return True
         todo.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
     return False

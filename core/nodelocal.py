@@ -27,6 +27,8 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS seen (k BLOB PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS seen_at ON seen (at)",
     "CREATE TABLE IF NOT EXISTS revoked (k TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS tally (k TEXT PRIMARY KEY, since REAL NOT NULL, n INTEGER NOT NULL)"
+    " WITHOUT ROWID",
 )
 PRUNE_EVERY = 2000  # inserts between two prunes of expired nonces
 
@@ -89,6 +91,22 @@ class NodeState:
         """Forget revocations older than any session could live (its absolute lifetime)."""
         cutoff = time.time() - older_than_seconds
         return self._connection().execute("DELETE FROM revoked WHERE at < ?", (cutoff,)).rowcount
+
+    def tally(self, key: str, *, window_seconds: float, now: float | None = None):
+        """Count one more `key` in its current window; returns (count so far in this
+        window, the finished window's (since, count) when this call opened a new one)."""
+        now = time.time() if now is None else now
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT since, n FROM tally WHERE k = ?", (key,)).fetchone()
+            if row is not None and now - row[0] < window_seconds:
+                conn.execute("UPDATE tally SET n = n + 1 WHERE k = ?", (key,))
+                return row[1] + 1, None
+            conn.execute("INSERT OR REPLACE INTO tally VALUES (?, ?, 1)", (key, now))
+            return 1, (None if row is None else (row[0], row[1]))
+        finally:
+            conn.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -1,10 +1,16 @@
-"""gunicorn settings for a platform node (production and the local cluster alike).
+"""gunicorn settings for a platform node (production, the local cluster, the trial node).
 
-Environment: GUNICORN_BIND (default 127.0.0.1:8000), GUNICORN_WORKERS (default 2 per
-core), GUNICORN_TIMEOUT (seconds, default 30), GUNICORN_PROXY_PROTOCOL (auto, off),
-GUNICORN_PROXY_ALLOW_FROM (the load balancer's addresses, default loopback),
-GUNICORN_LOG_LEVEL (gunicorn's own lines, default info), GUNICORN_ACCESS_LOG (gunicorn's
-access line per request besides the platform's, default off), LOG_LEVEL.
+Environment: GUNICORN_BIND (default 127.0.0.1:8000, the trial node; behind nginx a Unix
+socket, unix:/run/platform/gunicorn.sock, or systemd's socket unit; several addresses
+separated by spaces), GUNICORN_WORKERS (default 2 per core), GUNICORN_TIMEOUT (seconds,
+default 30), GUNICORN_LOG_LEVEL (gunicorn's own lines, default info),
+GUNICORN_ACCESS_LOG (gunicorn's access line per request besides the platform's, default
+off), LOG_LEVEL.
+
+Sync workers hold one request each from the first byte to the last, so they must never
+face a client: on a node nginx reads whole requests and answers for them. No PROXY
+protocol here: only nginx reaches the socket, and it passes the client's address in
+X-Real-IP (gateway/web_server.py).
 """
 
 import logging
@@ -16,19 +22,17 @@ import tempfile
 from platform_site.config import ConfigurationError, env_bool, read_node_identity
 from platform_site.logs import gunicorn_logging_config
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split()
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
-keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 20000
 max_requests_jitter = 2000
-# Behind HAProxy (send-proxy-v2) the PROXY protocol header carries the client's real
-# address, which lockout and rate limits need; direct connections still work ("auto").
-proxy_protocol = os.environ.get("GUNICORN_PROXY_PROTOCOL", "auto")
-proxy_allow_ips = os.environ.get("GUNICORN_PROXY_ALLOW_FROM", "127.0.0.1,::1")
+# A PROXY line is never believed: the trial node faces its clients directly, and a
+# node's nginx sets the client's address in a header instead.
+proxy_protocol = "off"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Every line in the platform's JSON format (platform_site/logs.py), gunicorn's own too.

@@ -22,7 +22,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from core import registry
 from core.crypto import envelope
 from core.errors import ErrorCode
-from credential.audit import Kind, audit
+from credential.audit import Kind, audit, audit_failure
 from credential.grants import Credential
 from gateway import channel, metrics, once, statement_timeout
 from gateway.breaker import BREAKER_STATES
@@ -58,6 +58,9 @@ class EnvelopeMiddleware:
         self.per_session = Limiter(
             settings.GATEWAY_SESSION_RATE_PER_SECOND, settings.GATEWAY_SESSION_BURST
         )
+        self.per_address_login = Limiter(
+            settings.GATEWAY_LOGIN_RATE_PER_SECOND, settings.GATEWAY_LOGIN_BURST
+        )
         self.public_paths = registry.public_paths()
 
     def __call__(self, request):
@@ -79,7 +82,10 @@ class EnvelopeMiddleware:
         except DisallowedHost:
             return error_response(ErrorCode.MALFORMED_REQUEST)
         try:
-            self._check_rate(self.per_address, request.META.get("REMOTE_ADDR", ""))
+            address = request.META.get("REMOTE_ADDR", "")
+            self._check_rate(self.per_address, address)
+            if path == LOGIN_PATH:  # a login costs an RSA private-key operation
+                self._check_rate(self.per_address_login, address)
             self._check_size(request)
             opened = channel.open_request(request, login=path == LOGIN_PATH, skew_ms=self.skew_ms)
         except (Problem, envelope.EnvelopeError) as exc:
@@ -113,6 +119,11 @@ class EnvelopeMiddleware:
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
+            if isinstance(exception, DatabaseError) and request.path_info in self.public_paths:
+                # The key list, before any envelope: a connection the database dropped
+                # (e.g. it restarted) fails its first query here too; nothing was applied.
+                logger.warning("database unavailable", extra={"path": request.path_info})
+                return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
             return None
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
@@ -165,7 +176,7 @@ class EnvelopeMiddleware:
             },
         )
         if exc.code in AUDITED:
-            audit(AUDITED[exc.code], address=address, path=request.path_info[:200])
+            audit_failure(AUDITED[exc.code], address=address, path=request.path_info)
         return exc.response()
 
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gateway.web_server.BehindWebServerMiddleware",
     "gateway.requestlog.RequestLogMiddleware",
     "gateway.middleware.EnvelopeMiddleware",
     "gateway.middleware.RoutingMiddleware",
@@ -218,6 +219,9 @@ GATEWAY_ROUTES_REFRESH_SECONDS = env_float(ENV, "GATEWAY_ROUTES_REFRESH_SECONDS"
 GATEWAY_ADDRESS_RATE_PER_SECOND = env_float(ENV, "GATEWAY_ADDRESS_RATE_PER_SECOND", 100, minimum=0)
 GATEWAY_ADDRESS_BURST = env_int(ENV, "GATEWAY_ADDRESS_BURST", 300, minimum=1)
 GATEWAY_SESSION_RATE_PER_SECOND = env_float(ENV, "GATEWAY_SESSION_RATE_PER_SECOND", 30, minimum=0)
+# Logins per client address (per worker), checked before the RSA operation a login costs.
+GATEWAY_LOGIN_RATE_PER_SECOND = env_float(ENV, "GATEWAY_LOGIN_RATE_PER_SECOND", 5, minimum=0)
+GATEWAY_LOGIN_BURST = env_int(ENV, "GATEWAY_LOGIN_BURST", 20, minimum=1)
 GATEWAY_SESSION_BURST = env_int(ENV, "GATEWAY_SESSION_BURST", 90, minimum=1)
 METRICS_ALLOWED_NETWORKS = env_list(ENV, "METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 
@@ -264,6 +268,12 @@ SECURE_SSL_REDIRECT = env_bool(ENV, "SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int(ENV, "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Behind the node's own nginx (gunicorn on a Unix socket): the client's address comes
+# from the X-Real-IP header nginx sets (gateway/web_server.py), and the scheme from
+# X-Forwarded-Proto. Off, nothing a client sends in those headers is believed.
+PLATFORM_BEHIND_WEB_SERVER = env_bool(ENV, "PLATFORM_BEHIND_WEB_SERVER", False)
+if PLATFORM_BEHIND_WEB_SERVER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # HSTS preloading is a decision for the company's domain, not for one node.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -75,6 +77,10 @@ class RequestRecord(models.Model):
     it. The answer is the response exactly as sealed under the session key: no plaintext.
     """
 
+    # A random key, not an auto-increment one: a node writes records on two databases (its
+    # own, and a home database through the peer connection, which keeps this node's
+    # auto-increment offset), so ids it picks on both could meet when they replicate.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     scope = models.CharField(max_length=32)
     nonce = models.CharField(max_length=24)
     db_index = models.PositiveSmallIntegerField()

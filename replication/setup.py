@@ -92,10 +92,13 @@ def heartbeat_event_statements(*, database: str, node_index: int, node: str) -> 
     (deploy/mariadb/node.cnf.template).
     """
     table = f"`{database}`.`replication_heartbeat`"
+    # SYSDATE, not UTC_TIMESTAMP: inside one run of an event the latter stands still at
+    # the run's start, and the beats must carry the moment each is written (the event's
+    # session time zone is UTC, set below).
     beat_sql = (
         f"INSERT INTO {table} (node_index, node, beat_at, seq) "  # noqa: S608 - our own names
-        f"VALUES ({int(node_index)}, '{node}', UTC_TIMESTAMP(6), 1) "
-        "ON DUPLICATE KEY UPDATE beat_at = UTC_TIMESTAMP(6), seq = seq + 1"
+        f"VALUES ({int(node_index)}, '{node}', SYSDATE(6), 1) "
+        "ON DUPLICATE KEY UPDATE beat_at = SYSDATE(6), seq = seq + 1"
     )
     pause = 1 / BEATS_PER_SECOND
     return [
@@ -103,6 +106,7 @@ def heartbeat_event_statements(*, database: str, node_index: int, node: str) -> 
         f"CREATE EVENT `{database}`.{EVENT} ON SCHEDULE EVERY 1 SECOND "
         "ON COMPLETION PRESERVE ENABLE DO BEGIN "
         "DECLARE beats INT DEFAULT 0; "
+        "SET time_zone = '+00:00'; "
         f"WHILE beats < {BEATS_PER_SECOND} DO "
         f"{beat_sql}; SET beats = beats + 1; "
         f"IF beats < {BEATS_PER_SECOND} THEN DO SLEEP({pause:.3f}); END IF; "

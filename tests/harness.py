@@ -4,9 +4,9 @@ Loaded with `-p tests.harness` (see pyproject.toml) so it runs before pytest-dja
 the settings. The tier comes from the paths given: `tests/fast` (SQLite, in-process),
 `tests/database` (a real MariaDB this plugin starts on a free loopback port, in a
 temporary directory removed afterwards), `tests/cluster` (the replicated pair,
-nodes and HAProxy, started by tests/cluster/conftest.py through deploy/local). One
-tier per run: `make test` runs them all. A tier whose servers cannot start is a
-failure, never a skip.
+nodes of nginx and gunicorn, and HAProxy, started by tests/cluster/conftest.py through
+deploy/local). One tier per run: `make test` runs them all. A tier whose servers
+cannot start is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def _node_environment() -> None:
             "SECURE_HSTS_SECONDS": "0",
             "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
             "GATEWAY_SESSION_RATE_PER_SECOND": "0",
+            "GATEWAY_LOGIN_RATE_PER_SECOND": "0",
             # The node-local store (seen nonces, revocations) of this run only.
             "PLATFORM_STATE_DIR": tempfile.mkdtemp(prefix="platform-test-state-"),
         }
@@ -73,7 +74,9 @@ def _check_cluster_binaries() -> None:
     from deploy.local.mariadb import missing_binaries
 
     missing = missing_binaries() + [
-        b for b in ("haproxy",) if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()
+        b
+        for b in ("haproxy", "nginx")
+        if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()
     ]
     if missing:
         raise pytest.UsageError(

@@ -1,4 +1,4 @@
-"""`deploy/cluster`: the local two-node cluster behind HAProxy, on loopback.
+"""`deploy/cluster`: the local two-node cluster behind HAProxy, on loopback, over HTTPS.
 
     deploy/cluster up | down | status
     deploy/cluster stop COMPONENT | start COMPONENT     (db-a db-b node-a node-b lb)
@@ -6,7 +6,9 @@
     deploy/cluster rebuild db-b [--apply]               (database B lost, rebuilt from A)
     deploy/cluster restore-check db-a                   (a backup restored and compared)
 
-Everything lives under var/cluster (pid files, logs, data). `env node-a` prints the
+Everything lives under var/cluster (pid files, logs, data, the throwaway CA and node
+certificates in var/cluster/tls; clients trust var/cluster/tls/ca.pem). A node is its
+nginx and gunicorn: `stop node-a` stops both. `env node-a` prints the
 environment that makes `.venv/bin/python manage.py …` act as node A:
     eval "$(deploy/cluster env node-a)"
 """
@@ -43,9 +45,10 @@ def up(c: LocalCluster) -> None:
         marker.touch()
     c.start_nodes()
     c.start_lb()
-    print(f"load balancer  {c.lb.url}   (HAProxy stats http://127.0.0.1:{c.ports.lb_stats}/)")
+    print(f"load balancer  {c.lb.url}   (HAProxy stats {c.lb.stats_url})")
     for node in c.nodes:
         print(f"node {node.name.upper()}         {node.url}   (admin {node.url}/admin/)")
+    print(f"CA file        {c.ca_file}   (trust it for the URLs above, e.g. curl --cacert)")
     print(f"databases      127.0.0.1:{c.ports.db[0]} (A), 127.0.0.1:{c.ports.db[1]} (B)")
     print(f"demo admin     {(RUN_DIR / 'admin.txt').read_text().strip()}")
 

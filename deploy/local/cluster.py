@@ -1,5 +1,9 @@
 """The whole topology on loopback: MariaDB A and B replicating, node A and B, HAProxy.
 
+Each node is nginx (TLS, certificates from a CA made for the run directory) in front
+of gunicorn on a Unix socket, as in production; HAProxy passes TLS through to the
+nodes' balancer listeners. Clients trust `ca_file`.
+
 Used by the cluster test tier and by `deploy/cluster` (`make cluster`). Migrations run
 once, on node A only; replication carries the schema to B. Every component can be
 stopped and started on its own, for failover drills.
@@ -21,6 +25,7 @@ from deploy.local.faults import ClusterFaults
 from deploy.local.haproxy import LoadBalancer
 from deploy.local.node import PROJECT_DIR, PlatformNode
 from deploy.local.pair import ReplicatedPair
+from deploy.local.tls import LocalCA
 
 COMPONENTS = ("db-a", "db-b", "node-a", "node-b", "lb")
 
@@ -28,14 +33,15 @@ COMPONENTS = ("db-a", "db-b", "node-a", "node-b", "lb")
 @dataclass
 class ClusterPorts:
     db: tuple[int, int] = (33061, 33062)
-    nodes: tuple[int, int] = (8081, 8082)
+    nodes: tuple[int, int] = (8081, 8082)  # each node's nginx, direct TLS
     lb: int = 8080
     lb_stats: int = 8404
+    node_balancer: tuple[int, int] = (8091, 8092)  # each node's nginx, from HAProxy
 
     @classmethod
     def free(cls) -> ClusterPorts:
         free = processes.free_port
-        return cls((free(), free()), (free(), free()), free(), free())
+        return cls((free(), free()), (free(), free()), free(), free(), (free(), free()))
 
 
 @dataclass
@@ -49,14 +55,30 @@ class LocalCluster:
     # Route every node→database and replication connection through the fault proxy
     # (deploy/local/faults.py), so tests can cut, stall or lose them: `cluster.faults`.
     fault_links: bool = False
+    # A plain-HTTP port of each node's gunicorn beside nginx (PlatformNode.app_url), for
+    # benchmarks that probe the app itself; the tests and `make cluster` have none.
+    direct_app: bool = False
 
     def __post_init__(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.pair = ReplicatedPair(self.run_dir / "db", self.ports.db, gtid_mode=self.gtid_mode)
         self.faults = self._fault_proxy() if self.fault_links else None
+        self.ca = LocalCA(self.run_dir / "tls")
         self.nodes = [
-            PlatformNode(name, self.run_dir / f"node-{name}", port, {}, workers=self.workers)
-            for name, port in zip("ab", self.ports.nodes, strict=True)
+            PlatformNode(
+                name,
+                self.run_dir / f"node-{name}",
+                port,
+                {},
+                workers=self.workers,
+                web_server=True,
+                balancer_port=balancer_port,
+                ca=self.ca,
+                app_port=processes.free_port() if self.direct_app else 0,
+            )
+            for name, port, balancer_port in zip(
+                "ab", self.ports.nodes, self.ports.node_balancer, strict=True
+            )
         ]
         for index, node in enumerate(self.nodes, start=1):
             node.env = self.node_env(index)
@@ -64,8 +86,14 @@ class LocalCluster:
             self.run_dir / "lb",
             self.ports.lb,
             self.ports.lb_stats,
-            {f"node-{n.name}": n.port for n in self.nodes},
+            {f"node-{n.name}": n.nginx.balancer_port for n in self.nodes},
+            self.ca.ca_file,
         )
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA every client of this cluster must trust (made on first use)."""
+        return self.ca.ensure()
 
     def secrets(self) -> dict[str, str]:
         path = self.run_dir / "node-secrets.json"
@@ -89,10 +117,13 @@ class LocalCluster:
             "DATABASE_URL": self.pair.database_url(own),
             "PEER_DATABASE_URL": self.pair.database_url(peer),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_HSTS_SECONDS": "0",
+            # Every request arrives over TLS through nginx: the production HTTPS
+            # settings, whatever the launching environment says (the test harness
+            # turns them off for its in-process tiers).
+            "SESSION_COOKIE_SECURE": "true",
+            "CSRF_COOKIE_SECURE": "true",
+            "SECURE_SSL_REDIRECT": "true",
+            "SECURE_HSTS_SECONDS": "31536000",
             "DATABASE_CONN_MAX_AGE": "60",
             **self._fault_env(index),
             **self.extra_env,

@@ -1,17 +1,22 @@
-"""HAProxy for the local cluster, rendered from deploy/haproxy/haproxy.cfg.template."""
+"""HAProxy for the local cluster, rendered from deploy/haproxy/haproxy.cfg.template.
+
+The production file with loopback addresses and paths, minus what a loopback run as
+any user cannot use: logs go to stdout (the log file here) rather than /dev/log, no
+chroot or user switch, and connections to the nodes leave from 127.0.0.2 (the one
+address each node's nginx believes PROXY headers from).
+"""
 
 from __future__ import annotations
 
 import shutil
 import socket
-import string
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local import processes
-
-TEMPLATE = Path(__file__).resolve().parent.parent / "haproxy" / "haproxy.cfg.template"
+from deploy.local.webserver import BALANCER_SOURCE
+from deploy.render import haproxy_config
 
 
 def _binary() -> str:
@@ -28,12 +33,13 @@ class LoadBalancer:
     base_dir: Path
     port: int
     stats_port: int
-    backends: dict[str, int]  # server name → port on 127.0.0.1
+    backends: dict[str, int]  # server name → port of its nginx's balancer listener
+    ca_file: Path  # the CA that issued the nodes' certificates
     _proc: object = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://127.0.0.1:{self.port}"
 
     @property
     def stats_socket(self) -> Path:
@@ -43,15 +49,20 @@ class LoadBalancer:
     def pid_file(self) -> Path:
         return self.base_dir / "haproxy.pid"
 
+    @property
+    def stats_url(self) -> str:
+        return f"http://127.0.0.1:{self.stats_port}/"
+
     def render(self) -> str:
-        servers = "\n".join(
-            f"    server {name} 127.0.0.1:{port} check" for name, port in self.backends.items()
-        )
-        return string.Template(TEMPLATE.read_text()).substitute(
+        return haproxy_config(
             bind=f"127.0.0.1:{self.port}",
             stats_bind=f"127.0.0.1:{self.stats_port}",
-            stats_socket=self.stats_socket,
-            servers=servers,
+            stats_socket=str(self.stats_socket),
+            nodes={name: f"127.0.0.1:{port}" for name, port in self.backends.items()},
+            ca_file=str(self.ca_file),
+            source=BALANCER_SOURCE,
+            log="stdout format raw",
+            privileges=False,
         )
 
     def running(self) -> bool:

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local import tls
+from deploy.local import replication_tls
 from deploy.local.mariadb import MariaDBInstance
 from replication.setup import (
     ReplicaTLS,
@@ -57,7 +57,7 @@ class ReplicatedPair:
         ]
         if self.replication_tls:
             for node in self.nodes:
-                node.tls = tls.server_tls(self.base_dir / "tls", f"db-{node.name}")
+                node.tls = replication_tls.server_tls(self.base_dir / "tls", f"db-{node.name}")
 
     @property
     def a(self) -> MariaDBInstance:

@@ -1,7 +1,8 @@
-"""Cluster tier: the replicated MariaDB pair and gunicorn nodes A and B, for real.
+"""Cluster tier: the replicated MariaDB pair, nodes A and B (nginx + gunicorn), HAProxy.
 
 One cluster per test run (session scope), on free loopback ports under a temporary
-directory; every process is tied to the test run and removed with it.
+directory; every process is tied to the test run and removed with it. Every URL is
+HTTPS: clients trust the run's own CA (`cluster.ca_file`), as `transport(cluster)` does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ for name, actions in {users!r}.items():
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
     # The drills stream writes far faster than any person would: no rate limits here.
-    no_limits = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
+    no_limits = {
+        "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
+        "GATEWAY_SESSION_RATE_PER_SECOND": "0",
+        "GATEWAY_LOGIN_RATE_PER_SECOND": "0",
+    }
     # Every node→database and replication connection through the fault proxy, so any
     # test can cut, stall or lose one (cluster.faults, deploy/local/faults.py).
     cluster = LocalCluster(
@@ -51,8 +56,13 @@ def cluster(tmp_path_factory):
     cluster.pair.remove()
 
 
+def transport(cluster, session=None) -> RequestsTransport:
+    """A pooled HTTPS transport trusting the cluster's CA."""
+    return RequestsTransport(session, verify=cluster.ca_file)
+
+
 def login(cluster, index: int, username: str = "alice", *, retries: int = 0) -> PlatformClient:
-    api = PlatformClient(cluster.node(index).url, transport=RequestsTransport(), retries=retries)
+    api = PlatformClient(cluster.node(index).url, transport=transport(cluster), retries=retries)
     response = api.login(username, PASSWORD)
     assert response.status == 200, response.data
     return api

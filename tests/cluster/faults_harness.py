@@ -30,9 +30,11 @@ def record(name: str, figures: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True))
 
 
-def client(urls, username: str = "alice", **kwargs) -> PlatformClient:
+def client(cluster, urls=None, username: str = "alice", **kwargs) -> PlatformClient:
+    """A logged-in reference client of the cluster (through the balancer by default)."""
     options = {"retries": 8, "retry_backoff": 0.05, "timeout": 5, **kwargs}
-    api = PlatformClient(urls, transport=RequestsTransport(), **options)
+    transport = RequestsTransport(verify=cluster.ca_file)
+    api = PlatformClient(urls or cluster.lb.url, transport=transport, **options)
     response = api.login(username, PASSWORD)
     assert response.status == 200, response.data
     return api

@@ -1,9 +1,11 @@
 """Failover drills through the real HAProxy, with the reference client.
 
-Measured figures (detection and recovery times, failed operations) are written to
-var/test-artifacts/failover-drills.json for the record; the assertions are the
-behaviour: no failed operation with the client's retry, every acknowledged write on
-both databases, the node out of rotation and back in.
+A node is nginx in front of gunicorn: killing the node kills both, as a host dying
+would; killing gunicorn alone leaves nginx answering 503 `outcome_unknown` until
+HAProxy takes the node out. Measured figures (detection and recovery times, failed
+operations) are written to var/test-artifacts/failover-drills.json for the record;
+the assertions are the behaviour: no failed operation with the client's retry, every
+acknowledged write on both databases, the node out of rotation and back in.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
-from client import ClientError, OutcomeUnknown, PlatformClient, RequestsTransport
+from client import ClientError, OutcomeUnknown, PlatformClient
 from deploy.local.cluster import wait_for
-from tests.cluster.conftest import PASSWORD
+from tests.cluster.conftest import PASSWORD, transport
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 
@@ -32,7 +35,7 @@ def record(name: str, figures: dict) -> None:
 
 def through_lb(cluster) -> PlatformClient:
     api = PlatformClient(
-        cluster.lb.url, transport=RequestsTransport(), retries=6, retry_backoff=0.05, timeout=5
+        cluster.lb.url, transport=transport(cluster), retries=6, retry_backoff=0.05, timeout=5
     )
     assert api.login("alice", PASSWORD).status == 200
     return api
@@ -165,3 +168,50 @@ def test_database_a_stopped_takes_node_a_out_and_back_once_caught_up(cluster, st
     assert checksum.returncode == 0, checksum.stdout
     for db in cluster.pair.nodes:
         assert rows_on(db, writes.acked) == set(writes.acked)
+
+
+OUTCOME_UNKNOWN = {
+    "type": "about:blank",
+    "title": "Service Unavailable",
+    "status": 503,
+    "code": "outcome_unknown",
+}
+
+
+def test_gunicorn_dying_alone_gets_outcome_unknown_until_the_node_is_out(cluster, stream):
+    # Two streams, so that leastconn gives node A one of them.
+    streams = [stream("kill-app-a1"), stream("kill-app-a2")]
+    time.sleep(1.0)
+    node = cluster.node(1)
+    node.kill_app()  # nginx stays up, as when only the app server crashes
+    try:
+        direct = requests.get(f"{node.url}/health/", verify=str(cluster.ca_file), timeout=10)
+        detection = wait_state(cluster, "node-a", "DOWN", 5)
+        time.sleep(1.5)  # writes continue on B
+    finally:
+        for writes in streams:
+            writes.stop_at = time.monotonic()
+            writes.join(timeout=30)
+        node.start_app(tied=cluster.tied)
+    readmitted = wait_state(cluster, "node-a", "UP", 30)
+    cluster.wait_in_sync()
+    acked = [i for writes in streams for i in writes.acked]
+    failures = [failure for writes in streams for _, failure in writes.failures]
+    record(
+        "kill_gunicorn_only_a",
+        {
+            "acknowledged_writes": len(acked),
+            "answered_outcome_unknown": failures.count("503 outcome_unknown"),
+            "detection_s": round(detection, 3),
+            "readmitted_after_restart_s": round(readmitted, 3),
+        },
+    )
+    assert direct.status_code == 503 and direct.json() == OUTCOME_UNKNOWN
+    assert direct.headers["Content-Type"] == "application/problem+json"
+    assert direct.headers["Retry-After"] == "1"
+    # Writes sent to A in the moment before it left rotation got nginx's answer and
+    # nothing else (the client's rules for it are the protocol's); all others went on.
+    assert set(failures) <= {"503 outcome_unknown"}
+    assert len(acked) > 20
+    for db in cluster.pair.nodes:
+        assert rows_on(db, acked) == set(acked)

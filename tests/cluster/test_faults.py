@@ -40,7 +40,7 @@ def scenario(cluster):
     def start(tag: str, *, count: int = 3, urls=None, username="alice", **kwargs) -> list[Writes]:
         made = []
         for n in range(count):
-            stream = Writes(client(urls or cluster.lb.url, username), f"{tag}{n}", **kwargs)
+            stream = Writes(client(cluster, urls, username), f"{tag}{n}", **kwargs)
             stream.start()
             made.append(stream)
         streams.extend(made)
@@ -208,8 +208,8 @@ def test_a_session_revoked_on_a_is_refused_through_the_balancer_within_the_bound
     """A 600k-row transaction on A, then a logout on A: B applies the logout only after
     the big transaction, so B leaves rotation while that much behind."""
     wait_up(cluster)
-    victim = client(cluster.lb.url)
-    watcher = client(cluster.lb.url, retries=0)
+    victim = client(cluster)
+    watcher = client(cluster, retries=0)
     session = victim.session
     cluster.pair.a.execute(
         "CREATE TABLE IF NOT EXISTS platform.fault_bulk (id INT PRIMARY KEY, pad CHAR(100))",
@@ -224,7 +224,7 @@ def test_a_session_revoked_on_a_is_refused_through_the_balancer_within_the_bound
     )
     big.start()
     big.join(120)
-    on_a = client([cluster.node(1).url])
+    on_a = client(cluster, [cluster.node(1).url])
     on_a.resume(session)
     assert on_a.logout().status == 200
     revoked_at = time.monotonic()
@@ -259,7 +259,7 @@ def test_a_captured_write_replayed_to_b_is_answered_as_before_or_found_and_repai
     wait_up(cluster)
     from tests.support import wire
 
-    api = client([cluster.node(1).url])
+    api = client(cluster, [cluster.node(1).url])
     seal = lambda title: wire.seal(  # noqa: E731
         key=api.session.key,
         session_id=api.session.session_id,
@@ -280,10 +280,10 @@ def test_a_captured_write_replayed_to_b_is_answered_as_before_or_found_and_repai
     assert (send(2, after).body, first.status) == (first.body, 201)
     # Before replication (A's record cannot reach B): B applies it too, and the double is
     # found by the platform's own tools once replication is back, then repaired.
-    cluster.faults.link("db-a->db-b").set("reject")
+    cluster.faults.link("db-b->db-a").set("reject")  # B no longer pulls A's writes
     before = seal("replayed-before-replication")
     assert send(1, before).status == 201 and send(2, before).status == 201
-    cluster.faults.link("db-a->db-b").set("forward")
+    cluster.faults.link("db-b->db-a").set("forward")
     cluster.wait_in_sync(timeout=60)
     found = cluster.manage(1, "request_doubles", check=False)
     status = cluster.manage(1, "replication_status", "--json", check=False)

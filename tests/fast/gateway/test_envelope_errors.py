@@ -191,3 +191,18 @@ def test_every_response_carries_the_server_time(client, db):
     for path in ("/health/", "/api/v1/credential/public-key", "/api/v1/credential/me"):
         response = client.get(path)
         assert int(response["X-Server-Time"]) > 1_700_000_000_000, path
+
+
+def test_the_key_list_answers_503_when_the_database_connection_is_gone(client, db, monkeypatch):
+    from django.db import OperationalError
+
+    from credential.views import keyring
+
+    def gone():
+        raise OperationalError(2013, "Lost connection to server during query")
+
+    monkeypatch.setattr(keyring, "accepted", gone)
+    response = client.get("/api/v1/credential/public-key")
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"

@@ -51,3 +51,45 @@ def test_an_address_over_its_rate_gets_a_plain_429_and_others_do_not(connect, wr
     other = connect()
     other.transport = InProcessTransport("10.0.0.10", django=flooding.transport.django)
     assert other.login("writer", PASSWORD).status == 200
+
+
+def test_logins_from_one_address_are_limited_before_the_rsa_work(settings, server_key, boss):
+    from django.test import override_settings
+
+    from tests.support import wire
+    from tests.support.transport import InProcessTransport
+
+    with override_settings(GATEWAY_LOGIN_RATE_PER_SECOND=0.1, GATEWAY_LOGIN_BURST=3):
+        transport = InProcessTransport(remote_addr="203.0.113.9")
+        answers = [
+            wire.send(transport, wire.seal_login(server_key, "boss", "wrong")) for _ in range(6)
+        ]
+    codes = [a.status for a in answers]
+    assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}
+    assert all(wire.problem(a) == "rate_limited" for a in answers[3:])
+    assert all(int(a.headers["Retry-After"]) >= 1 for a in answers[3:])
+
+
+def test_bad_tags_from_one_source_are_audited_as_one_row_then_one_count(connect, boss, monkeypatch):
+    import time
+
+    from credential import audit
+    from credential.models import AuditEvent
+    from tests.support import wire
+
+    monkeypatch.setattr(audit, "FAILURE_WINDOW_SECONDS", 0.5)
+    api = connect(boss, address="198.51.100.7")
+    transport = InProcessTransport(remote_addr="198.51.100.7")
+
+    def tampered():
+        request = wire.seal(key=api.session.key, session_id=api.session.session_id)
+        request.headers["X-Tag"] = "A" * 22 + "=="
+        return wire.send(transport, request)
+
+    assert {wire.problem(tampered()) for _ in range(40)} == {"decrypt_failed"}
+    rows = AuditEvent.objects.filter(kind="decrypt_failed", client_address="198.51.100.7")
+    assert [row.detail["count"] for row in rows] == [1]  # one row for forty failures
+    time.sleep(0.6)  # the window closes; the next failure reports the count
+    tampered()
+    counts = sorted(row.detail["count"] for row in rows.all())
+    assert counts == [1, 1, 40]
