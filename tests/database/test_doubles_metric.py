@@ -23,9 +23,10 @@ ROWS = 200_000  # about 2.3 unsafe requests a second kept for PLATFORM_REQUEST_R
 DOUBLES = 3
 INSERT = """
 INSERT INTO replication_requestrecord
-    (scope, nonce, db_index, node_index, at, digest, method, path, status,
+    (id, scope, nonce, db_index, node_index, at, digest, method, path, status,
      answer_headers, answer_body, effects)
-SELECT LPAD(HEX(seq DIV 500), 32, '0'), LPAD(seq, 24, '0'), {db_index}, {db_index},
+SELECT REPLACE(UUID(), '-', ''), LPAD(HEX(seq DIV 500), 32, '0'), LPAD(seq, 24, '0'),
+       {db_index}, {db_index},
        UTC_TIMESTAMP(6), REPEAT('d', 64), 'POST', '/api/v1/task/tasks/', 201, '{{}}', '', '[]'
 FROM seq_{first}_to_{last}
 """
