@@ -90,6 +90,13 @@ class RequestsTransport:
             response = self.session.send(
                 prepared, timeout=timeout, allow_redirects=False, **options
             )
+        except requests.exceptions.SSLError as exc:
+            # The server's certificate did not verify (or TLS failed): say why.
+            cause = exc.args[0] if exc.args else exc
+            reason = getattr(cause, "reason", cause)
+            raise ConnectionFailed(
+                f"{method} {base_url} failed: TLS: {reason}", sent=not _never_sent(exc)
+            ) from exc
         except requests.ConnectionError as exc:
             raise ConnectionFailed(
                 f"{method} {base_url} failed: {type(exc).__name__}", sent=not _never_sent(exc)
