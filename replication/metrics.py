@@ -34,8 +34,9 @@ from replication.health import health_alias
 from replication.homes import homes
 
 # Counting doubles groups every request record the database keeps
-# (PLATFORM_REQUEST_RECORD_HOURS): 0.6 s over 200,000 records on MariaDB here
-# (tests/database/test_doubles_metric.py), growing with the rows: too slow for every
+# (PLATFORM_REQUEST_RECORD_HOURS): 0.6 to 1.6 s over 200,000 records on MariaDB on the
+# 2-core test machine, by its load (tests/database/test_doubles_metric.py), growing with
+# the rows: too slow for every
 # scrape, so each process recounts at most this often. A double waits for an operator
 # anyway, and the alert on it fires on the first sample.
 DOUBLES_CACHE_SECONDS = 60.0
