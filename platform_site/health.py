@@ -36,4 +36,7 @@ def health_view(checks: list[str]):
             f"{word}\n", status=response.status_code, content_type="text/plain; charset=utf-8"
         )
 
+    # As on the class-based view: the rotation metric (gateway/rotation.py) reads the
+    # checks from here, so it runs exactly the ones the balancer's answer comes from.
+    view.view_initkwargs = full.view_initkwargs
     return view

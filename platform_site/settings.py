@@ -22,6 +22,7 @@ from platform_site.config import (
     read_node_identity,
 )
 from platform_site.databases import node_database, with_timeouts
+from platform_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -303,17 +304,5 @@ if PLATFORM_BEHIND_WEB_SERVER:
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOG_LEVEL = env_str(ENV, "LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One JSON object per line on stdout, the same format as gunicorn's (platform_site/logs.py).
+LOGGING = logging_config(level=LOG_LEVEL, node=PLATFORM_NODE)
