@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
 .PHONY: run test test-fast test-database test-cluster test-galera cluster cluster-down fuzz bench audit lint format \
-	check-migrations check-rules clean
+	check-migrations check-rules schema clean
 
 run: $(RUN_STAMP)
 	scripts/run-local
@@ -65,6 +65,10 @@ format: $(DEV_STAMP)
 check-rules:
 	cd deploy/prometheus && promtool check rules platform.rules.yml && \
 		promtool test rules platform.rules.test.yml
+
+# The decrypted API's OpenAPI schema, committed; tests/fast/test_api_schema.py fails when stale.
+schema: $(DEV_STAMP)
+	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py spectacular --file docs/openapi.yaml
 
 check-migrations: $(DEV_STAMP)
 	PLATFORM_ENV_FILE= DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -29,6 +29,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS revoked (k TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS tally (k TEXT PRIMARY KEY, since REAL NOT NULL, n INTEGER NOT NULL)"
     " WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS flags (k TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID",
 )
 PRUNE_EVERY = 2000  # inserts between two prunes of expired nonces
 
@@ -91,6 +92,18 @@ class NodeState:
         """Forget revocations older than any session could live (its absolute lifetime)."""
         cutoff = time.time() - older_than_seconds
         return self._connection().execute("DELETE FROM revoked WHERE at < ?", (cutoff,)).rowcount
+
+    def raise_flag(self, name: str, *, seconds: float, now: float | None = None) -> None:
+        """Set `name` for the next `seconds`, for every worker of the node."""
+        now = time.time() if now is None else now
+        self._connection().execute(
+            "INSERT OR REPLACE INTO flags VALUES (?, ?)", (name, now + seconds)
+        )
+
+    def flag_raised(self, name: str, *, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        row = self._connection().execute("SELECT until FROM flags WHERE k = ?", (name,)).fetchone()
+        return row is not None and row[0] > now
 
     def tally(self, key: str, *, window_seconds: float, now: float | None = None):
         """Count one more `key` in its current window; returns (count so far in this

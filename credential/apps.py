@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.db.models.signals import post_save, pre_save
+
 from core.conflict_policy import ConflictPolicy
 from core.registry import ServiceConfig
 
@@ -30,3 +33,15 @@ class CredentialConfig(ServiceConfig):
         "replication.homechange",
     )
     examples = None
+
+    def ready(self):
+        from credential import password_change
+
+        # A changed password ends the user's sessions (credential/password_change.py).
+        user_model = settings.AUTH_USER_MODEL
+        pre_save.connect(
+            password_change.before_user_save, sender=user_model, dispatch_uid="credential.pw.pre"
+        )
+        post_save.connect(
+            password_change.after_user_save, sender=user_model, dispatch_uid="credential.pw.post"
+        )

@@ -129,12 +129,26 @@ class Grant(VersionedModel):
 
 
 class LoginAttempt(models.Model):
-    """Append-only record of each password check, the input of lockout."""
+    """Append-only record of each password check, the input of lockout.
+
+    A row is written before its password is checked (`succeeded` False until the check
+    passes, so a check in flight counts as a failure); the node that wrote it sets
+    `succeeded` once, and no other node ever writes it. `username` is the account's name
+    when what was typed names one, else a keyed hash of it (credential/lockout.py): a
+    password typed into the username field is never stored. An `unlock` row is a marker
+    (credential.lockout.lockout_clear): counting starts again after it.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", "password check"
+        UNLOCK = "unlock", "unlock"
 
     at = models.DateTimeField(default=timezone.now)
-    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PASSWORD)
+    username = models.CharField(max_length=150, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
-    succeeded = models.BooleanField()
+    succeeded = models.BooleanField(null=True)  # None on an unlock marker
+    via = models.CharField(max_length=10, blank=True)  # api, admin, command
     node_index = models.PositiveSmallIntegerField(default=this_node_index)
 
     class Meta:
@@ -145,7 +159,10 @@ class LoginAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{'ok' if self.succeeded else 'failed'} {self.username} at {self.at:%Y-%m-%d %H:%M}"
+        outcome = "ok" if self.succeeded else "failed"
+        what = "unlock" if self.kind == self.Kind.UNLOCK else outcome
+        subject = self.username or self.client_address
+        return f"{what} {subject} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):
@@ -155,12 +172,21 @@ class AuditEvent(models.Model):
         LOGIN_OK = "login_ok", "login ok"
         LOGIN_FAILED = "login_failed", "login failed"
         LOGIN_LOCKED = "login_locked", "login locked out"
+        LOGIN_UNLOCKED = "login_unlocked", "lockout cleared"
+        PASSWORD_CHANGED = "password_changed", "password changed"
         LOGOUT = "logout", "logout"
         REVOKE = "revoke", "session revoked"
         DECRYPT_FAILED = "decrypt_failed", "decrypt failure"
         REPLAY = "replay", "replayed nonce"
         PERMISSION_DENIED = "permission_denied", "permission denied"
         KEY_CHANGED = "key_changed", "server key changed"
+        # Admin changes: `detail` holds who (`by`), the object and its field changes.
+        USER_CHANGED = "user_changed", "user changed"
+        USER_DEACTIVATED = "user_deactivated", "user deactivated"
+        USER_REACTIVATED = "user_reactivated", "user reactivated"
+        GROUP_CHANGED = "group_changed", "group changed"
+        GRANT_CHANGED = "grant_changed", "grant changed"
+        ROUTE_CHANGED = "route_changed", "route changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)

@@ -62,9 +62,23 @@ class MeSerializer(serializers.Serializer):
     session = MeSessionSerializer()
 
 
-class CodeSerializer(serializers.Serializer):
-    code = serializers.CharField()
+class LoggedOutSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="`logged_out`: the session has ended.")
 
 
 class SessionListSerializer(serializers.Serializer):
     results = SessionSerializer(many=True)
+
+
+class PublicKeySerializer(serializers.Serializer):
+    kid = serializers.CharField(help_text="The key's id, sent back as `X-Key-Id` at login.")
+    alg = serializers.CharField(help_text="`RSA-OAEP-256`; skip an entry with any other value.")
+    public_key_pem = serializers.CharField(help_text="SubjectPublicKeyInfo as PEM.")
+    fingerprint_sha256 = serializers.CharField(
+        help_text="Hex SHA-256 of the DER key; compute it yourself, never trust this copy."
+    )
+    primary = serializers.BooleanField(help_text="The key to use; exactly one is primary.")
+
+
+class PublicKeyListSerializer(serializers.Serializer):
+    keys = PublicKeySerializer(many=True)

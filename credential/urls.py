@@ -4,7 +4,7 @@ from credential import views
 
 app_name = "credential"
 urlpatterns = [
-    path("public-key", views.public_key, name="public-key"),
+    path("public-key", views.PublicKeyView.as_view(), name="public-key"),
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", views.LogoutView.as_view(), name="logout"),
     path("me", views.MeView.as_view(), name="me"),

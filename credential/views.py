@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,41 +14,54 @@ from credential.grants import grants_payload
 from credential.keys import keyring
 from credential.login import login, user_payload
 from credential.serializers import (
-    CodeSerializer,
+    LoggedOutSerializer,
     LoginResultSerializer,
     LoginSerializer,
     MeSerializer,
+    PublicKeyListSerializer,
     SessionListSerializer,
     SessionSerializer,
 )
 from credential.sessions import session_revoke, sessions_active_for_user
 
 
-@require_GET
-def public_key(request):
-    """Plain JSON: the keys a client may encrypt its login key with, primary first."""
-    keys = [
-        {
-            "kid": key.kid,
-            "alg": key.algorithm,
-            "public_key_pem": key.public_key_pem,
-            "fingerprint_sha256": key.fingerprint_sha256,
-            "primary": key.is_primary,
-        }
-        for key in keyring.accepted()
-    ]
-    response = JsonResponse({"keys": keys})
-    response["Cache-Control"] = "no-cache"
-    return response
+class PublicKeyView(APIView):
+    """The key list: plain JSON for anyone, before any session (docs/PROTOCOL.md §3)."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    http_method_names = ("get",)
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)  # JSON, whatever Accept
+
+    @extend_schema(
+        operation_id="credential_public_key",
+        responses=PublicKeyListSerializer,
+        description="The server keys a client may encrypt its session key with, the primary "
+        "first. Plain JSON outside the envelope, never cached: compute each fingerprint "
+        "from `public_key_pem` and use only a key you trust (docs/PROTOCOL.md §3).",
+    )
+    def get(self, request):
+        keys = [
+            {
+                "kid": key.kid,
+                "alg": key.algorithm,
+                "public_key_pem": key.public_key_pem,
+                "fingerprint_sha256": key.fingerprint_sha256,
+                "primary": key.is_primary,
+            }
+            for key in keyring.accepted()
+        ]
+        response = JsonResponse({"keys": keys})
+        response["Cache-Control"] = "no-cache"
+        return response
 
 
 class LoginView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        request=LoginSerializer,
-        responses={200: LoginResultSerializer, 401: CodeSerializer, 429: CodeSerializer},
-    )
+    @extend_schema(request=LoginSerializer, responses=LoginResultSerializer)
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -69,7 +81,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=CodeSerializer)
+    @extend_schema(request=None, responses=LoggedOutSerializer)
     def post(self, request):
         session_revoke(request.credential.session, reason="logout")
         return Response({"code": "logged_out"})

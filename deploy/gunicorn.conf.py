@@ -3,7 +3,9 @@
 Environment: GUNICORN_BIND (default 127.0.0.1:8000, the trial node; behind nginx a Unix
 socket, unix:/run/platform/gunicorn.sock, or systemd's socket unit; several addresses
 separated by spaces), GUNICORN_WORKERS (default 2 per core), GUNICORN_TIMEOUT (seconds,
-default 30).
+default 30), GUNICORN_LOG_LEVEL (gunicorn's own lines, default info),
+GUNICORN_ACCESS_LOG (gunicorn's access line per request besides the platform's, default
+off), LOG_LEVEL.
 
 Sync workers hold one request each from the first byte to the last, so they must never
 face a client: on a node nginx reads whole requests and answers for them. No PROXY
@@ -11,10 +13,14 @@ protocol here: only nginx reaches the socket, and it passes the client's address
 X-Real-IP (gateway/web_server.py).
 """
 
+import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
+
+from platform_site.config import ConfigurationError, env_bool, read_node_identity
+from platform_site.logs import gunicorn_logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split()
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
@@ -27,10 +33,28 @@ max_requests_jitter = 2000
 # A PROXY line is never believed: the trial node faces its clients directly, and a
 # node's nginx sets the client's address in a header instead.
 proxy_protocol = "off"
-# The platform logs one JSON line per request itself; gunicorn's access log would repeat it.
-accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Every line in the platform's JSON format (platform_site/logs.py), gunicorn's own too.
+# The platform logs one line per request itself; gunicorn's access line, which would
+# repeat it, is written only when asked for.
+accesslog = None
+access_log_format = "access"  # the fields come from the formatter, never the raw URI
+
+
+def _node_name() -> str:
+    try:
+        return read_node_identity(os.environ).name
+    except ConfigurationError:
+        return os.environ.get("PLATFORM_NODE", "")  # each worker then stops on the error
+
+
+logconfig_dict = gunicorn_logging_config(
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    node=_node_name(),
+    access_log=env_bool(os.environ, "GUNICORN_ACCESS_LOG", False),
+)
+logging.captureWarnings(True)  # Python's warnings as log lines too, not bare stderr text
 proc_name = "platform-node-" + os.environ.get("PLATFORM_NODE", "A").lower()
 # Several nodes may share a host (the local cluster); a shared default control socket
 # path would collide, and nothing here uses it.
@@ -45,6 +69,8 @@ os.environ.setdefault(
 
 
 def on_starting(server):
+    # The process tree whose CPU, memory and files /metrics reports (gateway/process_tree.py).
+    os.environ["PLATFORM_GUNICORN_MASTER_PID"] = str(os.getpid())
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)

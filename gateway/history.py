@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from core import registry
 from core.activeactive import versioned_save, write_transaction
+from credential.audit import Kind
+from credential.changes import record_change
 from gateway.models import RouteChange, ServiceRoute
 from gateway.routing import target_problem
 
@@ -53,21 +55,32 @@ def route_check(route: ServiceRoute) -> None:
 def route_save(
     route: ServiceRoute, *, actor: str, source: str, before: dict | None
 ) -> ServiceRoute:
-    """Validate, bump the version and save a route, recording the change."""
+    """Validate, bump the version and save a route, recording the change (in the route's
+    history and, as a diff, in the audit trail)."""
     route_check(route)
     with write_transaction(ServiceRoute):
         if route.pk:
             versioned_save(route)
         else:
             route.save()
+        after = route_snapshot(route)
         RouteChange.objects.create(
             code=route.code,
             actor=actor[:150],
             source=source,
             before=before,
-            after=route_snapshot(route),
+            after=after,
             node=settings.PLATFORM_NODE,
         )
+    record_change(
+        Kind.ROUTE_CHANGED,
+        by=actor,
+        label=f"route {route.code}",
+        object_id=route.pk,
+        before=before,
+        after=after,
+        source=source,
+    )
     return route
 
 

@@ -17,7 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import Error, InterfaceError, OperationalError
 
 from core import registry
 from core.crypto import envelope
@@ -69,7 +69,7 @@ class EnvelopeMiddleware:
             return _stamp(self.get_response(request))
         try:
             return _stamp(self._handle(request, path))
-        except DatabaseError:
+        except Error:  # DatabaseError, or InterfaceError for a connection found closed
             # Outside any write's transaction (the session lookup, the key ring): nothing
             # was applied, so the client may send it again anywhere.
             logger.warning("database unavailable", exc_info=True, extra={"path": path})
@@ -119,7 +119,7 @@ class EnvelopeMiddleware:
     def process_exception(self, request, exception):
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
-            if isinstance(exception, DatabaseError) and request.path_info in self.public_paths:
+            if isinstance(exception, Error) and request.path_info in self.public_paths:
                 # The key list, before any envelope: a connection the database dropped
                 # (e.g. it restarted) fails its first query here too; nothing was applied.
                 logger.warning("database unavailable", extra={"path": request.path_info})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import Error, transaction
 from django.http import HttpResponse
 
 from core.errors import ErrorCode
@@ -94,7 +94,7 @@ def _attempt(request, opened, respond) -> HttpResponse:
     except exactly_once.OutcomeUnknown as exc:
         logger.warning("outcome unknown", extra={"path": request.path_info, "reason": str(exc)})
         return _unknown(request, opened)
-    except DatabaseError as exc:
+    except Error as exc:  # DatabaseError, or InterfaceError for a connection found closed
         if certification.is_failure(exc):  # at the COMMIT or before: rolled back everywhere
             raise certification.CertificationFailed from exc
         if committing:

@@ -1,9 +1,11 @@
 """One JSON line per request, and the per-request metrics.
 
 Fields: request id (a sane incoming X-Request-Id is kept, else one is made; returned
-either way), node, service, user id, a short hash of the session, method, path (never
-the query), status, bytes in and out, total and gateway-only latency, outcome code.
-Never a body, password, key or session id.
+either way, and set for the request's span in `gateway/requestid.py` so that the node's
+log filter stamps it, with the node's name, on every line written meanwhile), service,
+user id, a short hash of the session, method, path (never the query), status, bytes in
+and out, total and gateway-only latency, outcome code. Never a body, password, key or
+session id.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import re
 import time
 import uuid
 
-from django.conf import settings
-
 from gateway import metrics
+from gateway.requestid import REQUEST_ID
 
 logger = logging.getLogger("platform.request")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def _length(value) -> int:
@@ -30,21 +31,24 @@ def _length(value) -> int:
 
 def _request_id(request) -> str:
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-    return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.node = settings.PLATFORM_NODE
 
     def __call__(self, request):
         start = time.perf_counter()
         request.request_id = _request_id(request)
-        response = self.get_response(request)
-        total = time.perf_counter() - start
-        response["X-Request-Id"] = request.request_id
-        self._record(request, response, total)
+        token = REQUEST_ID.set(request.request_id)
+        try:
+            response = self.get_response(request)
+            total = time.perf_counter() - start
+            response["X-Request-Id"] = request.request_id
+            self._record(request, response, total)
+        finally:
+            REQUEST_ID.reset(token)
         return response
 
     def _record(self, request, response, total: float) -> None:
@@ -53,8 +57,6 @@ class RequestLogMiddleware:
         credential = getattr(request, "credential", None)
         service_seconds = getattr(request, "service_seconds", 0.0)
         fields = {
-            "request_id": request.request_id,
-            "node": self.node,
             "service": service,
             "user_id": credential.user.pk if credential else None,
             "session": credential.session.short_ref if credential else "",

@@ -16,14 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.urls import reverse
 from django.utils import timezone
 from health_check.exceptions import HealthCheckException
 
+from core import registry
 from credential.health import KeysLoaded
 from credential.models import AuditEvent, Session
 from gateway.admin import conflict_policy
 from gateway.breaker import BREAKER_STATES, CLOSED
 from gateway.metrics import breaker_states
+from gateway.models import ServiceRoute
 from gateway.routing import routes
 from replication import health
 from replication.homes import homes
@@ -39,6 +42,27 @@ PROBE_TIMEOUT_SECONDS = 1.5
 RECENT = 20
 NODE_CHECKS = (health.DatabaseWritable, KeysLoaded, health.CaughtUpWithPeer)
 PEER_CHECKS = (health.ReplicationRunning, health.PeerHeartbeatFresh)
+# What the page calls recent sign-in events: the trail's admin changes have their own list.
+AUTH_KINDS = (
+    AuditEvent.Kind.LOGIN_OK,
+    AuditEvent.Kind.LOGIN_FAILED,
+    AuditEvent.Kind.LOGIN_LOCKED,
+    AuditEvent.Kind.LOGOUT,
+    AuditEvent.Kind.REVOKE,
+    AuditEvent.Kind.USER_DEACTIVATED,
+    AuditEvent.Kind.DECRYPT_FAILED,
+    AuditEvent.Kind.REPLAY,
+    AuditEvent.Kind.PERMISSION_DENIED,
+    AuditEvent.Kind.KEY_CHANGED,
+)
+# The admin pages that act on what the page shows.
+ADMIN_PAGES = {
+    "routes": "admin:gateway_serviceroute_changelist",
+    "sessions": "admin:credential_session_changelist",
+    "keys": "admin:credential_serverkey_changelist",
+    "audit": "admin:credential_auditevent_changelist",
+    "users": "admin:auth_user_changelist",
+}
 
 
 def _describe(exc: BaseException) -> str:
@@ -67,6 +91,7 @@ def build_snapshot() -> dict:
     sections = run_guarded(SECTIONS, timeout=SECTION_TIMEOUT_SECONDS)
     return {
         "this_node": {"name": settings.PLATFORM_NODE, "index": settings.PLATFORM_NODE_INDEX},
+        "admin": {name: reverse(view) for name, view in ADMIN_PAGES.items()},
         "generated_at": timezone.now(),
         **sections,
         "took_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -149,12 +174,21 @@ def node_health() -> dict:
         "index": settings.PLATFORM_NODE_INDEX,
         "ok": all(check["ok"] for check in checks),
         "checks": checks,
-        "database": database_summary(
+        "database": guarded_summary(
             "default",
             node_index=settings.PLATFORM_NODE_INDEX,
             heartbeat_of=_peer_index() if _has_peer() else None,
         ),
     }
+
+
+def guarded_summary(alias: str, **kwargs) -> dict:
+    """The database's summary, or what kept it from being read (a monitoring privilege
+    missing, say), without hiding the node's checks beside it."""
+    try:
+        return database_summary(alias, **kwargs)
+    except DatabaseError as exc:
+        return {"error": f"not readable: {_describe(exc)}"}
 
 
 def peer_health() -> dict:
@@ -167,7 +201,7 @@ def peer_health() -> dict:
         "index": _peer_index(),
         "ok": all(check["ok"] for check in checks),
         "checks": checks,
-        "database": database_summary(
+        "database": guarded_summary(
             "peer", node_index=_peer_index(), heartbeat_of=settings.PLATFORM_NODE_INDEX
         ),
     }
@@ -229,22 +263,31 @@ def _last_error(replica) -> str:
 
 def routing_table() -> dict:
     states = breaker_states()
-    rows = [route_row(route, states.get(route.code, [])) for route in routes.all()]
+    pks = dict(ServiceRoute.objects.values_list("code", "pk"))
+    rows = [
+        route_row(route, states.get(route.code, []), pks.get(route.code)) for route in routes.all()
+    ]
     return {"count": len(rows), "routes": rows}
 
 
-def route_row(route, workers: list[tuple[str, str]]) -> dict:
+def route_row(route, workers: list[tuple[str, str]], pk: int | None = None) -> dict:
     worst = max((state for _, state in workers), key=BREAKER_STATES.get, default=CLOSED)
     return {
         "code": route.code,
+        "admin_url": reverse("admin:gateway_serviceroute_change", args=[pk]) if pk else None,
         "display_name": route.display_name,
         "enabled": route.enabled,
         "maintenance": route.maintenance,
         "policy": conflict_policy(route),
-        "home_node": homes.home_node(route.code),
+        "home_node": homes.home_node(route.code) if _has_home(route.code) else "—",
         "breaker": worst,
         "breakers": [{"worker": worker, "state": state} for worker, state in workers],
     }
+
+
+def _has_home(code: str) -> bool:
+    config = registry.service(code)
+    return bool(config and config.has_home)
 
 
 def active_sessions() -> dict:
@@ -269,6 +312,7 @@ def session_row(session: Session) -> dict:
     return {
         "ref": session.short_ref,
         "user": session.user.get_username(),
+        "user_url": reverse("admin:auth_user_change", args=[session.user_id]) + "#sessions",
         "client_app": session.client_app,
         "client_version": session.client_version,
         "machine": session.client_machine,
@@ -280,7 +324,8 @@ def session_row(session: Session) -> dict:
 
 
 def recent_audit() -> dict:
-    events = AuditEvent.objects.order_by("-at")[:RECENT]
+    """The latest sign-in, session and key events (admin changes are in the admin's trail)."""
+    events = AuditEvent.objects.filter(kind__in=AUTH_KINDS).order_by("-at")[:RECENT]
     return {"events": [audit_row(event) for event in events]}
 
 
@@ -290,6 +335,11 @@ def audit_row(event: AuditEvent) -> dict:
         "kind": event.kind,
         "label": event.get_kind_display(),
         "username": event.username,
+        "user_url": (
+            reverse("admin:auth_user_change", args=[event.user_id_ref])
+            if event.user_id_ref
+            else None
+        ),
         "address": event.client_address,
         "session_ref": event.session_ref,
         "node": event.node,

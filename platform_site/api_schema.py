@@ -2,6 +2,8 @@
 
 Requests never resolve here (the gateway routes each service through the routing
 table); this lists every service under its code so drf-spectacular can describe them.
+It is the schema generator's default URLconf (platform_site/openapi.py), so
+`manage.py spectacular` with no options describes the whole API.
 """
 
 from __future__ import annotations
@@ -17,22 +19,3 @@ def _service_patterns():
 
 
 urlpatterns = list(_service_patterns())
-
-
-from drf_spectacular.extensions import OpenApiAuthenticationExtension  # noqa: E402
-
-
-class GatewayAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Describes the envelope: the schema's payloads travel encrypted (docs/PROTOCOL.md)."""
-
-    target_class = "core.drf.GatewayAuthentication"
-    name = "envelope"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Session-Id",
-            "description": "Session from login; every body is AES-256-GCM encrypted, "
-            "see docs/PROTOCOL.md.",
-        }

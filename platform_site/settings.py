@@ -24,6 +24,7 @@ from platform_site.config import (
     read_node_identity,
 )
 from platform_site.databases import mysql_init_command, node_database, with_timeouts
+from platform_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,6 +43,8 @@ PLATFORM_NODE_IDENTITY = read_node_identity(ENV)
 PLATFORM_NODE = PLATFORM_NODE_IDENTITY.name
 PLATFORM_NODE_INDEX = PLATFORM_NODE_IDENTITY.index
 PLATFORM_NODE_COUNT = PLATFORM_NODE_IDENTITY.count
+# The platform's name as the company knows it: the admin reads "<name> administration".
+PLATFORM_NAME = env_str(ENV, "PLATFORM_NAME", "Staff platform")
 # The MariaDB server_id this node's database must report (system check).
 PLATFORM_DB_SERVER_ID = env_int(ENV, "PLATFORM_DB_SERVER_ID", PLATFORM_NODE_INDEX, minimum=1)
 
@@ -53,7 +56,8 @@ ALLOWED_HOSTS = env_list(ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the platform's own site (branding, grouped index, links).
+    "platform_site.admin_site.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "health_check",
     "gateway.apps.GatewayConfig",
     "credential.apps.CredentialConfig",
@@ -143,7 +148,7 @@ if PEER_DATABASE is not None:
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
     # The exactly-once fence's connection to the peer: a read that must answer quickly or
     # be treated as "cannot tell now" (replication/exactly_once.py).
-    DATABASES["peer_fence"] = with_timeouts(DATABASES["peer"], seconds=2)
+    DATABASES["peer_fence"] = with_timeouts(DATABASES["peer"], seconds=1)
 # The load balancer's health check's connection to this node's own database: a stalled
 # database must fail the check well inside HAProxy's check timeout, not hang it.
 if DATABASES["default"]["ENGINE"].endswith("mysql"):
@@ -207,18 +212,40 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser"],
     "EXCEPTION_HANDLER": "core.drf.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "platform_site.openapi.AutoSchema",
 }
+# The OpenAPI schema of the decrypted payloads (platform_site/openapi.py derives the rest:
+# error answers, security, servers). `manage.py spectacular` with no options writes it.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Staff platform API (decrypted view)",
-    "DESCRIPTION": (
-        "Every request and response travels inside the encrypted envelope described in "
-        "docs/PROTOCOL.md; this schema describes the JSON inside it."
-    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_URLCONF": "platform_site.api_schema",
+    "DEFAULT_GENERATOR_CLASS": "platform_site.openapi.SchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "platform_site.openapi.describe_document",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"TaskStatusEnum": "services.task.models.Status"},
+    # Updates are declared with their own serializers (`version` and any field to
+    # change); PATCH carries no partial semantics beyond what they declare.
+    "COMPONENT_SPLIT_PATCH": False,
+    "SERVERS": [
+        {"url": "https://{host}", "variables": {"host": {"default": "platform.example"}}},
+        {"url": "http://127.0.0.1:8000", "description": "A trial node (`make run`)."},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "services.task.models.Status",
+        "ApprovalActionKindEnum": "services.approval.models.ActionKind",
+        "ApprovalStepOutcomeEnum": "services.approval.models.StepOutcome",
+        "PunchKindEnum": "services.attendance.models.PunchKind",
+    },
+    # Served from the node itself (drf-spectacular-sidecar): no request leaves for a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No "Try it out": a browser cannot seal a request in the envelope.
+    "SWAGGER_UI_SETTINGS": {"supportedSubmitMethods": []},
 }
 
 # The secure channel (docs/PROTOCOL.md).
@@ -292,17 +319,5 @@ if PLATFORM_BEHIND_WEB_SERVER:
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOG_LEVEL = env_str(ENV, "LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One JSON object per line on stdout, the same format as gunicorn's (platform_site/logs.py).
+LOGGING = logging_config(level=LOG_LEVEL, node=PLATFORM_NODE)

@@ -36,10 +36,11 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import Error, IntegrityError, OperationalError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
+from core.nodelocal import node_state
 from replication.models import RequestRecord, RequestRepair
 
 # A request younger than this (by this node's clock) cannot be a resend: clients resend
@@ -47,10 +48,14 @@ from replication.models import RequestRecord, RequestRepair
 FRESH_SECONDS = 1.0
 RESEND_AFTER_SECONDS = 3.0
 # How long the other database may take to answer the fence check.
-FENCE_TIMEOUT_SECONDS = 2
+FENCE_TIMEOUT_SECONDS = 1  # the peer_fence connection's timeouts (platform_site/settings.py)
 # Errors of a locking read that does not wait: the row is held by a writer right now.
 LOCKED_ERRNOS = {1205, 3572}  # MariaDB lock wait (NOWAIT), MySQL ER_LOCK_NOWAIT
 FENCE_ALIAS = "peer_fence"
+# After the other database failed to answer, how long every worker of this node answers
+# a possible resend `outcome_unknown` at once instead of asking again.
+FENCE_DOWN = "fence-down"
+FENCE_PAUSE_SECONDS = 5.0
 GALERA_DB_INDEX = 0  # the one database of a Galera cluster (db_index_of)
 
 
@@ -164,14 +169,22 @@ def fence_check(*, scope: str, nonce: str, digest: str) -> Prior | None:
     """
     if FENCE_ALIAS not in settings.DATABASES:
         return None  # a single node: there is no other database
+    state = node_state()
+    if state.flag_raised(FENCE_DOWN):
+        # It did not answer a moment ago: say so at once rather than hold a worker for
+        # the fence's timeout on every old request (a stalled peer must not stall us).
+        raise OutcomeUnknown("the other database did not answer a moment ago")
     try:
         with transaction.atomic(using=FENCE_ALIAS):
             found = _records(FENCE_ALIAS, scope, nonce).select_for_update(nowait=True).first()
     except OperationalError as exc:
         errno = exc.args[0] if exc.args else None
-        reason = "its record is being written" if errno in LOCKED_ERRNOS else "no answer"
-        raise OutcomeUnknown(f"the other database: {reason}") from exc
-    except DatabaseError as exc:
+        if errno in LOCKED_ERRNOS:
+            raise OutcomeUnknown("the other database: its record is being written") from exc
+        state.raise_flag(FENCE_DOWN, seconds=FENCE_PAUSE_SECONDS)
+        raise OutcomeUnknown("the other database did not answer") from exc
+    except Error as exc:
+        state.raise_flag(FENCE_DOWN, seconds=FENCE_PAUSE_SECONDS)
         raise OutcomeUnknown("the other database did not answer") from exc
     return None if found is None else _prior(found, digest)
 

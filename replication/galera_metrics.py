@@ -1,12 +1,15 @@
 """Prometheus gauges of this node's Galera member, read at scrape time (local facts only).
 
-Registered by `gateway/metrics.registry()` when PLATFORM_DB_ENGINE=galera. Each scrape
-reads `SHOW GLOBAL STATUS LIKE 'wsrep%'` through the health connection (short timeouts,
-no causal wait), so a member cut off from the others still reports that it is.
+Registered by `replication/metrics.collectors()` (for the node's `/metrics`,
+`gateway/metrics.py`) when PLATFORM_DB_ENGINE=galera, in place of the pair's replication
+series. Each scrape reads `SHOW GLOBAL STATUS LIKE 'wsrep%'` through the health
+connection (short timeouts, no causal wait), so a member cut off from the others still
+reports that it is. Every series carries the node's name (`node`), as the pair's do.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import DatabaseError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -16,11 +19,15 @@ PREFIX = "platform_galera_"
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
-    return GaugeMetricFamily(PREFIX + name, doc, value=value)
+    family = GaugeMetricFamily(PREFIX + name, doc, labels=["node"])
+    family.add_metric([settings.PLATFORM_NODE], float(value))
+    return family
 
 
 def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
-    return CounterMetricFamily(PREFIX + name, doc, value=value)
+    family = CounterMetricFamily(PREFIX + name, doc, labels=["node"])
+    family.add_metric([settings.PLATFORM_NODE], float(value))
+    return family
 
 
 def families(state: galera.MemberState | None):

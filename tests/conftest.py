@@ -29,7 +29,10 @@ def granted_services() -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches():
+def _fresh_process_caches(settings, tmp_path):
+    # The node's own store too (revocations, nonces, failure tallies): one test's
+    # failures from 127.0.0.1 must not fold into the next one's audit window.
+    settings.PLATFORM_STATE_DIR = str(tmp_path / "node-state")
     keyring.clear()
     clear_grant_cache()
     routes.clear()

@@ -1,4 +1,12 @@
-"""Write the git-ignored `.env` of a local trial node, with fresh secrets, once."""
+"""Write the git-ignored `.env` of a local trial node, with fresh secrets, once; keep the
+node's files to their owner.
+
+`make run` (scripts/run-local) runs this before and after setting the node up: `.env`
+(SECRET_KEY, PLATFORM_MASTER_KEY) 0600, `var/` 0700, and each file directly in `var/` —
+the SQLite database with its journals (password hashes, wrapped keys, all data), the
+local admin's password — 0600. The script's `umask 077` makes new files so; this puts
+right what an earlier run, or a `manage.py` run by hand, left readable by others.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +45,25 @@ def ensure_env_file(path: Path) -> bool:
     return True
 
 
+def keep_private(env_file: Path, var_dir: Path) -> list[Path]:
+    """Make `env_file` and the files directly in `var_dir` 0600, `var_dir` 0700; returns
+    the paths whose mode changed. Subfolders (`var/cluster/`, test artifacts) are left
+    as they are: no one else can reach them through a 0700 `var/`."""
+    var_dir.mkdir(mode=0o700, exist_ok=True)
+    wanted = [(var_dir, 0o700)]
+    wanted += [(path, 0o600) for path in sorted(var_dir.iterdir()) if path.is_file()]
+    wanted += [(env_file, 0o600)] if env_file.is_file() else []
+    changed = []
+    for path, mode in wanted:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+            changed.append(path)
+    return changed
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ".env")
+    var = Path(sys.argv[2] if len(sys.argv) > 2 else "var")
     print(f"{'created' if ensure_env_file(target) else 'kept'} {target}")
+    for path in keep_private(target, var):
+        print(f"made {path} private to its owner")

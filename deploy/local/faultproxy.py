@@ -160,12 +160,17 @@ class Link:
             reset(writer)
             return
         try:
-            upstream = await asyncio.wait_for(
-                asyncio.open_connection(*self.target, limit=CHUNK), CONNECT_TIMEOUT
-            )
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+            # lands as the connection completes, leaving a connection nobody stops.
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                upstream = await asyncio.open_connection(*self.target, limit=CHUNK)
         except (OSError, TimeoutError):
             self.counters["failed_upstream"] += 1
             reset(writer)
+            return
+        if self.server is None or not self.server.is_serving():  # closed while connecting
+            reset(writer)
+            reset(upstream[1])
             return
         if self.mode == "reject":  # cut while connecting
             self.counters["reset"] += 1

@@ -2,7 +2,7 @@
 
 A person punches only for themselves and sees only their own punches, summaries and
 leave requests; `admin` records a missed punch for someone, sees everyone's, and
-approves or rejects leave.
+approves or rejects leave — anyone's but their own: nobody decides their own request.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def may_name_a_user(request) -> bool:
 
 
 def may_decide(request, leave_request) -> bool:
-    return is_admin(request)
+    return is_admin(request) and leave_request.user_id != request.user.pk
 
 
 def require_see(request, user_id: int | None, what: str) -> None:
@@ -53,7 +53,6 @@ def require_punch(request) -> None:
 
 def require_decide(request, leave_request) -> None:
     refuse_unless(
-        may_decide(request, leave_request),
-        AttendanceCode.ADMIN_REQUIRED,
-        "Only an admin decides leave requests.",
+        is_admin(request), AttendanceCode.ADMIN_REQUIRED, "Only an admin decides leave requests."
     )
+    refuse_unless(may_decide(request, leave_request), AttendanceCode.OWN_LEAVE_REQUEST)

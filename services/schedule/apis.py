@@ -74,7 +74,8 @@ class EventDetailApi(ScheduleViewBase):
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
         attendees = changes.pop("attendees", ...)  # left out: the attendees stay as they are
-        permissions.require_edit(request, event)
+        submitted = set(changes) | ({"attendees"} if attendees is not ... else set())
+        permissions.require_edit(request, event, submitted)
         event = services.event_update(
             event=event, version=version, changes=changes, attendees=attendees
         )

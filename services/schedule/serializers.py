@@ -52,8 +52,10 @@ def check_range(start, end, *, start_field: str = "start", end_field: str = "end
 
 
 class EventSerializer(ServiceModelSerializer):
-    """One event; its details are blanked for a viewer (`context["viewer"]`) who may only
-    know that the owner is busy — an admin looking at someone's private event."""
+    """One event. A viewer who may only know that its owner is busy (an admin looking at
+    someone's private event) gets it with `details_hidden` and its details blanked."""
+
+    # The viewer is `context["viewer"]`; the API schema shows the docstring to clients.
 
     attendees = AttendeesField(required=False)
     details_hidden = serializers.SerializerMethodField()

@@ -89,7 +89,7 @@ def test_the_production_haproxy_config_passes_haproxy_c_and_keeps_debians_global
         "group haproxy",
         "stats socket /run/haproxy/admin.sock mode 660 level admin",
         "option tcplog",
-        "timeout check 1s",
+        "timeout check 2s",
         "server node-a 10.0.0.11:8443 check verifyhost node-a",
         f"check-ssl verify required ca-file {ca_file}",
     ):

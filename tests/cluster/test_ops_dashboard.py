@@ -8,31 +8,21 @@ production.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
 from django.apps import apps
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from deploy.local.tls import spki_sha256
 from tests.cluster.conftest import PASSWORD, login
+from tests.support.browser import chromium
+from tests.support.browser import save_full_page as save_admin_artifact
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "ops-dashboard.png"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-)
 # Read in one script, so the page's refresh cannot swap elements between two reads.
 READ_PAGE = """
 const all = (selector, read) => Array.from(document.querySelectorAll(selector), read);
@@ -48,6 +38,9 @@ return {
   lag_points: {out: points("lag-out"), in: points("lag-in")},
   routes: Object.fromEntries(all("#routes tr[data-code]",
     (r) => [r.dataset.code, r.querySelector("[data-policy]").dataset.policy])),
+  route_links: all("#routes tr[data-code] a", (a) => a.getAttribute("href")),
+  chart_shown: !document.getElementById("lag-area").hidden,
+  page_width: document.documentElement.scrollWidth,
   sessions: count ? Number(count.textContent) : 0,
   session_users: all("#sessions tr[data-ref]", (r) => r.cells[0].textContent),
   updated_at: document.getElementById("updated-at").textContent,
@@ -60,19 +53,12 @@ RUNNING_BOTH_WAYS = [["direction-out", "true"], ["direction-in", "true"]]
 
 @pytest.fixture
 def browser(tmp_path, cluster):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
     node_key = spki_sha256(cluster.node(1).certificate.cert_file)
-    flags = (
-        *CHROMIUM_FLAGS,
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        f"--ignore-certificate-errors-spki-list={node_key}",
+    # A 1280 x 800 viewport; the node's certificate trusted by its key (the local CA).
+    driver = chromium(
+        tmp_path / "chromium-profile",
+        extra_flags=[f"--ignore-certificate-errors-spki-list={node_key}"],
     )
-    for flag in flags:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
 
@@ -141,9 +127,16 @@ def test_the_dashboard_shows_health_replication_routes_and_sessions_live(cluster
     policies = expected_policies()
     assert {code: state["routes"].get(code) for code in policies} == policies
     assert state["sessions"] >= 1 and "alice" in state["session_users"]
+    # Each route links to the admin form that acts on it; the page fits a laptop.
+    assert len(state["route_links"]) == len(state["routes"])
+    assert all(
+        re.fullmatch(r"/admin/gateway/serviceroute/\d+/change/", h) for h in state["route_links"]
+    )
+    assert state["chart_shown"] is True and state["page_width"] <= 1280
     problems = [e for e in browser.get_log("browser") if "favicon.ico" not in e["message"]]
     assert problems == []
 
     save_full_page(browser, SCREENSHOT)
     assert SCREENSHOT.stat().st_size > 0
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    save_admin_artifact(browser, "ops-two-nodes.png")

@@ -36,7 +36,10 @@ class Writes(threading.Thread):
     def __init__(self, cluster, tag: str):
         super().__init__(daemon=True)
         self.api = PlatformClient(
-            cluster.lb.url, transport=RequestsTransport(), retries=0, timeout=5
+            cluster.lb.url,
+            transport=RequestsTransport(verify=cluster.ca_file),
+            retries=0,
+            timeout=5,
         )
         assert self.api.login("alice", PASSWORD).status == 200
         self.tag, self.running = tag, True

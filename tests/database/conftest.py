@@ -58,11 +58,12 @@ def live_env(mariadb_server):
 
 @pytest.fixture
 def start_node(live_env, tmp_path):
-    """start_node(workers=2) → a running gunicorn node on the live database."""
+    """start_node(workers=2, env={...}) → a running gunicorn node on the live database."""
     started = []
 
-    def start(*, workers: int = 2, name: str = "a") -> PlatformNode:
-        node = PlatformNode(name, tmp_path / name, free_port(), live_env, workers=workers)
+    def start(*, workers: int = 2, name: str = "a", env: dict | None = None) -> PlatformNode:
+        settings = {**live_env, **(env or {})}
+        node = PlatformNode(name, tmp_path / name, free_port(), settings, workers=workers)
         node.start()
         started.append(node)
         return node

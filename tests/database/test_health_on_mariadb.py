@@ -1,4 +1,4 @@
-"""/health/ on a gunicorn node backed by its own MariaDB, up and then down."""
+"""/health/ and /metrics on a gunicorn node backed by its own MariaDB, up and then down."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.local.mariadb import MariaDBInstance
 from deploy.local.node import PlatformNode
@@ -48,3 +49,31 @@ def test_health_is_200_with_the_database_up_and_fails_when_it_is_down(node_with_
     down = requests.get(node.url + "/health/?format=json", timeout=15)
     assert down.status_code in (500, 503)
     assert "database not writable" in down.text
+
+
+def scrape(node) -> dict[str, list]:
+    response = requests.get(node.url + "/metrics", timeout=20)
+    assert response.status_code == 200, response.text
+    return {family.name: family.samples for family in text_string_to_metric_families(response.text)}
+
+
+def test_metrics_still_answer_with_the_database_down_and_say_out_of_rotation(
+    node_with_own_database,
+):
+    node, db = node_with_own_database
+    up = scrape(node)
+    assert [s.value for s in up["platform_node_in_rotation"]] == [1]
+    assert {s.labels["collector"]: s.value for s in up["platform_metrics_collector_up"]} == {
+        "sessions": 1,
+        "rotation": 1,
+        "process_tree": 1,
+        "replication": 1,
+        "home_node": 1,
+        "doubles": 1,
+    }
+    db.stop()
+    down = scrape(node)
+    assert [s.value for s in down["platform_node_in_rotation"]] == [0]
+    status = {s.labels["collector"]: s.value for s in down["platform_metrics_collector_up"]}
+    assert status["sessions"] == 0 and status["process_tree"] == 1
+    assert [s.value for s in down["platform_node_processes"]] == [2]  # master and one worker

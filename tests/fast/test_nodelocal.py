@@ -54,3 +54,12 @@ def test_a_revocation_is_seen_by_every_handle_and_the_file_is_private(tmp_path):
     assert not NodeState(path, window_seconds=240).is_revoked("another")
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert oct(os.stat(path.parent).st_mode & 0o777) == "0o700"
+
+
+def test_a_flag_is_raised_for_every_handle_until_it_expires(tmp_path):
+    one = NodeState(tmp_path / "s.sqlite3", window_seconds=240)
+    other = NodeState(tmp_path / "s.sqlite3", window_seconds=240)
+    assert not other.flag_raised("fence-down")
+    one.raise_flag("fence-down", seconds=5, now=1_000.0)
+    assert other.flag_raised("fence-down", now=1_004.0)
+    assert not other.flag_raised("fence-down", now=1_005.5)

@@ -2,7 +2,8 @@
 
 Nothing is faked: the request goes through the real gateway and views, only without a
 socket. The raw path is passed as RAW_URI, as gunicorn does, so percent-encoding
-reaches the gateway exactly as the client sent it.
+reaches the gateway exactly as the client sent it. Every error answer is recorded,
+sealed ones opened, for the check against the API schema (tests/support/error_answers.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from django.test import Client
 
 from client.transport import RawResponse
+from tests.support import error_answers
 
 
 class InProcessTransport:
@@ -31,6 +33,7 @@ class InProcessTransport:
             RAW_URI=path_and_query,
             REMOTE_ADDR=self.remote_addr,
         )
+        error_answers.record(method, path_and_query, response)
         return RawResponse(response.status_code, dict(response.headers), response.content)
 
     def replay(self, index: int = -1) -> RawResponse:

@@ -15,9 +15,12 @@ class Command(BaseCommand):
     help = "Create the local trial superuser once; its password is kept in var/local-admin.txt."
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default="admin")
+        parser.add_argument("--username", default="admin", help="The superuser's name.")
         parser.add_argument(
-            "--password-file", type=Path, default=settings.VAR_DIR / "local-admin.txt"
+            "--password-file",
+            type=Path,
+            default=settings.VAR_DIR / "local-admin.txt",
+            help="Where its random password is written once (mode 600).",
         )
 
     def handle(self, *args, username: str, password_file: Path, **options):

@@ -23,17 +23,21 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("list", help="Show every route.")
         for name in ("enable", "disable"):
-            sub.add_parser(name, help=f"{name.title()} a service.").add_argument("code")
+            sub.add_parser(name, help=f"{name.title()} a service.").add_argument(
+                "code", help="The service's code (`routes list` shows them)."
+            )
         maintenance = sub.add_parser("maintenance", help="Maintenance on (or --off) for a service.")
-        maintenance.add_argument("code")
-        maintenance.add_argument("--message", default="")
-        maintenance.add_argument("--retry-after", type=int, default=None)
-        maintenance.add_argument("--off", action="store_true")
+        maintenance.add_argument("code", help="The service's code.")
+        maintenance.add_argument("--message", default="", help="Told to clients while it lasts.")
+        maintenance.add_argument(
+            "--retry-after", type=int, default=None, help="Seconds clients are told to wait."
+        )
+        maintenance.add_argument("--off", action="store_true", help="End the maintenance.")
         export = sub.add_parser("export", help="Write the table as JSON (stdout or --output).")
-        export.add_argument("--output", type=Path)
+        export.add_argument("--output", type=Path, help="File to write instead of stdout.")
         imported = sub.add_parser("import", help="Apply a JSON export; a dry run unless --apply.")
-        imported.add_argument("file", type=Path)
-        imported.add_argument("--apply", action="store_true")
+        imported.add_argument("file", type=Path, help="A file written by `routes export`.")
+        imported.add_argument("--apply", action="store_true", help="Change the table.")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)

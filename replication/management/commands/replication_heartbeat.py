@@ -14,8 +14,10 @@ class Command(BaseCommand):
     help = "Write this node's heartbeat every --interval-ms (or --once); lag is read from it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval-ms", type=int, default=500)
-        parser.add_argument("--once", action="store_true")
+        parser.add_argument(
+            "--interval-ms", type=int, default=500, help="Milliseconds between beats (10 or more)."
+        )
+        parser.add_argument("--once", action="store_true", help="Write one beat and stop.")
         parser.add_argument("--count", type=int, default=0, help="Stop after N beats (0: never).")
 
     def handle(self, *args, interval_ms: int, once: bool, count: int, **options):

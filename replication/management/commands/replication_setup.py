@@ -24,7 +24,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--replication-user", default="repl")
+        parser.add_argument(
+            "--replication-user", default="repl", help="The peer's replication user to log in as."
+        )
         parser.add_argument(
             "--password-env",
             default="REPLICATION_PASSWORD",

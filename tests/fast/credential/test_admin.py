@@ -161,11 +161,11 @@ def test_server_keys_are_listed_read_only_without_the_private_key(admin_client):
 @pytest.mark.django_db
 def test_the_group_page_carries_the_grant_inline(admin_client):
     group = Group.objects.create(name="accounting")
-    Grant.objects.create(service="invoices", group=group, can_write=True)
+    Grant.objects.create(service="task", group=group, can_write=True)
     response = admin_client.get(f"/admin/auth/group/{group.pk}/change/")
     assert response.status_code == 200
     assert b'name="grants-TOTAL_FORMS"' in response.content
-    assert b'value="invoices"' in response.content
+    assert b'<option value="task" selected>' in response.content
 
 
 @pytest.mark.django_db
@@ -188,7 +188,7 @@ def grant_post(grant: Grant, **changes) -> dict:
 
 @pytest.mark.django_db
 def test_changing_a_grant_raises_its_version(admin_client):
-    grant = Grant.objects.create(service="invoices", group=Group.objects.create(name="g"))
+    grant = Grant.objects.create(service="task", group=Group.objects.create(name="g"))
     url = f"/admin/credential/grant/{grant.pk}/change/"
     response = admin_client.post(url, grant_post(grant, can_write="on"))
     assert response.status_code == 302
@@ -198,7 +198,7 @@ def test_changing_a_grant_raises_its_version(admin_client):
 
 @pytest.mark.django_db
 def test_a_grant_changed_meanwhile_is_not_overwritten(admin_client):
-    grant = Grant.objects.create(service="invoices", group=Group.objects.create(name="g"))
+    grant = Grant.objects.create(service="task", group=Group.objects.create(name="g"))
     stale = grant_post(grant, can_admin="on")
     Grant.objects.filter(pk=grant.pk).update(version=2, can_write=True)
     response = admin_client.post(f"/admin/credential/grant/{grant.pk}/change/", stale)
@@ -211,14 +211,14 @@ def test_a_grant_changed_meanwhile_is_not_overwritten(admin_client):
 @pytest.mark.django_db
 def test_changing_a_grant_through_the_group_inline_raises_its_version(admin_client):
     group = Group.objects.create(name="accounting")
-    grant = Grant.objects.create(service="invoices", group=group)
+    grant = Grant.objects.create(service="task", group=group)
     data = {
         "name": "accounting",
         "grants-TOTAL_FORMS": "1",
         "grants-INITIAL_FORMS": "1",
         "grants-0-id": grant.pk,
         "grants-0-group": group.pk,
-        "grants-0-service": "invoices",
+        "grants-0-service": "task",
         "grants-0-can_read": "on",
         "grants-0-can_write": "on",
         "grants-0-seen_version": "1",

@@ -95,3 +95,13 @@ def test_the_rules_use_only_the_metrics_nodes_export():
         assert names <= METRICS, (rule["alert"], names - METRICS)
         assert rule["labels"]["severity"] in ("warning", "critical")
         assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+
+
+def test_promtool_accepts_the_sample_scrape_config_and_its_rule_file():
+    done = promtool("check", "config", "prometheus.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    jobs = {
+        job["job_name"]
+        for job in yaml.safe_load((RULES_DIR / "prometheus.yml").read_text())["scrape_configs"]
+    }
+    assert jobs == {"platform", "mysqld"}  # the rules' `up{job="platform"}` needs that name

@@ -390,6 +390,8 @@ def test_the_probe_sees_a_5xx_a_partial_write_and_a_leak(
     """Without this, "0 partial writes, 0 leaks" could mean a blind probe."""
     from rest_framework.response import Response
 
+    from core.drf import error_response
+    from core.errors import ErrorCode
     from services.task.models import Task
     from tests.support.service_urls import Echo
 
@@ -398,7 +400,7 @@ def test_the_probe_sees_a_5xx_a_partial_write_and_a_leak(
 
     def half_write(view, request):
         Task.objects.create(title="half", creator=request.user)
-        return Response({"code": "invalid"}, status=400)
+        return error_response(ErrorCode.INVALID)  # a refusal that forgot to roll back
 
     def leak(view, request):
         return Response({"key": base64.b64encode(key).decode()})

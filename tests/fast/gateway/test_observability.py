@@ -8,16 +8,24 @@ import logging
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from platform_site.logs import JsonLines, NodeContext
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _node_context(caplog):
+    """caplog's handler stamps records as the node's own handler does."""
+    stamp = NodeContext("A")
+    caplog.handler.addFilter(stamp)
+    yield
+    caplog.handler.removeFilter(stamp)
+
+
 def formatted(records) -> list[dict]:
     """The records as the node writes them: one JSON object per line."""
-    from pythonjsonlogger.json import JsonFormatter
-
-    formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    formatter = JsonLines()
     return [json.loads(formatter.format(record)) for record in records]
 
 

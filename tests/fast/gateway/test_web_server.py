@@ -13,6 +13,7 @@ import sys
 import pytest
 from django.test import Client
 
+from credential.lockout import login_name
 from credential.models import LoginAttempt
 from tests.fast.security.test_deploy_checks import ROOT, production_env, run_manage
 from tests.support.transport import InProcessTransport
@@ -34,7 +35,9 @@ class FromNginx(InProcessTransport):
 
 def attempts(username: str) -> list[str]:
     return list(
-        LoginAttempt.objects.filter(username=username).values_list("client_address", flat=True)
+        LoginAttempt.objects.filter(username=login_name(username)).values_list(
+            "client_address", flat=True
+        )
     )
 
 

@@ -6,9 +6,11 @@ import base64
 import os
 
 import pytest
+from django.db import OperationalError
 
 from credential.audit import Kind, audit
 from credential.sessions import session_create
+from gateway.models import ServiceRoute
 
 SECTIONS = {"node_health", "peer_health", "replication", "routes", "sessions", "audit"}
 # The snapshot's sections run in threads with their own connections: data must be
@@ -137,3 +139,56 @@ def test_a_failing_source_shows_as_an_error_in_its_own_section_only(
     data = response.json()
     assert data["routes"] == {"error": "RuntimeError: metrics directory unreadable"}
     assert "error" not in data["sessions"] and "error" not in data["node_health"]
+
+
+@committed
+def test_the_data_links_each_row_to_the_admin_page_that_acts_on_it(staff_client, writer):
+    session_create(user=writer, key=os.urandom(32), client={}, address=None)
+    data = staff_client.get("/ops/data.json").json()
+    task = next(r for r in data["routes"]["routes"] if r["code"] == "task")
+    route_pk = ServiceRoute.objects.get(code="task").pk
+    assert task["admin_url"] == f"/admin/gateway/serviceroute/{route_pk}/change/"
+    assert (
+        data["sessions"]["recent"][0]["user_url"]
+        == f"/admin/auth/user/{writer.pk}/change/#sessions"
+    )
+    assert data["admin"]["keys"] == "/admin/credential/serverkey/"
+    assert task["home_node"] == "—"  # last-writer-wins: no home to show
+    reservation = next(r for r in data["routes"]["routes"] if r["code"] == "reservation")
+    assert reservation["home_node"] == 1
+
+
+@committed
+def test_recent_events_are_sign_in_events_not_admin_changes(staff_client, writer):
+    audit(Kind.LOGIN_FAILED, username="writer", address="10.0.0.9")
+    audit(Kind.ROUTE_CHANGED, by="root", object="route task", changes={"maintenance": [0, 1]})
+    kinds = [e["kind"] for e in staff_client.get("/ops/data.json").json()["audit"]["events"]]
+    assert kinds == ["login_failed"]
+
+
+@pytest.mark.django_db
+def test_the_page_hides_the_lag_chart_until_there_is_a_peer_and_links_the_admin(staff_client):
+    page = staff_client.get("/ops/").content.decode()
+    assert '<div id="lag-area" data-testid="lag-area" hidden>' in page
+    for url in (
+        "/admin/gateway/serviceroute/",
+        "/admin/credential/session/",
+        "/admin/credential/serverkey/",
+    ):
+        assert f'href="{url}"' in page
+
+
+@committed
+def test_an_unreadable_database_summary_leaves_the_nodes_checks_on_the_page(
+    staff_client, server_key, monkeypatch
+):
+    def refused(alias, **kwargs):
+        raise OperationalError(1227, "Access denied; you need the SLAVE MONITOR privilege")
+
+    monkeypatch.setattr("ops.snapshot.database_summary", refused)
+    node = staff_client.get("/ops/data.json").json()["node_health"]
+    assert node["database"] == {
+        "error": "not readable: OperationalError: (1227, 'Access denied; you need the SLAVE "
+        "MONITOR privilege')"
+    }
+    assert [check["ok"] for check in node["checks"]] == [True, True, True]

@@ -240,3 +240,22 @@ def test_a_read_only_caller_cannot_punch_but_sees_their_summary(connect, reader)
     assert (punched.status, punched.code) == (403, "missing_grant")
     assert not Punch.objects.exists()
     assert api.get(f"{BASE}/summary/").status == 200
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_an_admin_cannot_decide_their_own_leave_request(connect, boss, decision):
+    admin = connect(boss)
+    mine = leave(admin)
+    response = admin.post(f"{BASE}/leave-requests/{mine['id']}/{decision}/", {"version": 1})
+    assert (response.status, response.code) == (403, "own_leave_request")
+    assert LeaveRequest.objects.get(pk=mine["id"]).status == "pending"
+
+
+def test_another_admin_decides_an_admins_leave_request(connect, boss, make_user):
+    other_admin = make_user("hr", grants={"attendance": ("read", "write", "admin")})
+    mine = leave(connect(boss))
+    decided = connect(other_admin).post(
+        f"{BASE}/leave-requests/{mine['id']}/approve/", {"version": 1}
+    )
+    assert (decided.status, decided.data["status"]) == (200, "approved")
+    assert decided.data["decided_by"] == other_admin.pk

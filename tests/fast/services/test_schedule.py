@@ -116,7 +116,7 @@ def test_busy_defaults_to_the_caller_and_needs_a_range(as_writer):
     assert unknown.status == 400 and "user" in unknown.data["fields"]
 
 
-def test_an_admin_edits_a_private_event_without_seeing_its_details(
+def test_an_admin_sees_a_private_event_only_as_busy_time_and_cannot_change_it(
     as_writer, connect, boss, writer
 ):
     event = create(as_writer, title="Doctor", description="Knee", private=True)
@@ -124,12 +124,41 @@ def test_an_admin_edits_a_private_event_without_seeing_its_details(
     assert titles(admin) == []
     seen = admin.get(f"{BASE}/events/", {"owner": writer.pk}).data["results"]
     assert [(e["title"], e["description"], e["details_hidden"]) for e in seen] == [("", "", True)]
-    moved = admin.patch(f"{BASE}/events/{event['id']}/", {"end": at(11), "version": 1})
-    assert (moved.status, moved.data["title"], moved.data["end"]) == (200, "", at(11))
-    stale = admin.patch(f"{BASE}/events/{event['id']}/", {"end": at(12), "version": 1})
-    assert stale.status == 409 and stale.data["current"]["title"] == ""
-    assert as_writer.get(f"{BASE}/events/{event['id']}/").data["title"] == "Doctor"
-    assert admin.delete(f"{BASE}/events/{event['id']}/", {"version": 2}).status == 204
+    path = f"{BASE}/events/{event['id']}/"
+    for body in ({"end": at(11)}, {"private": False}, {"attendees": [boss.pk]}):
+        refused = admin.patch(path, {**body, "version": 1})
+        assert (refused.status, refused.code) == (403, "private_event"), body
+    deleted = admin.delete(path, {"version": 1})
+    assert (deleted.status, deleted.code) == (403, "private_event")
+    stored = Event.objects.get(pk=event["id"])
+    assert (stored.private, stored.version, stored.deleted_at) == (True, 1, None)
+    assert not EventAttendee.objects.filter(event=stored, user=boss).exists()
+    assert as_writer.get(path).data["title"] == "Doctor"
+
+
+def test_only_the_owner_changes_private_or_the_attendees(as_writer, connect, boss, colleague):
+    event = create(as_writer)
+    admin, path = connect(boss), f"{BASE}/events/{event['id']}/"
+    for body in ({"private": True}, {"attendees": [boss.pk]}, {"title": "x", "attendees": []}):
+        refused = admin.patch(path, {**body, "version": 1})
+        assert (refused.status, refused.code) == (403, "owner_only_field"), body
+    assert Event.objects.get(pk=event["id"]).version == 1
+    moved = admin.patch(path, {"end": at(11), "version": 1})  # other fields: an admin's
+    assert (moved.status, moved.data["end"]) == (200, at(11))
+    owner = as_writer.patch(path, {"private": True, "attendees": [colleague.pk], "version": 2})
+    assert (owner.status, owner.data["private"], owner.data["attendees"]) == (
+        200,
+        True,
+        [colleague.pk],
+    )
+
+
+def test_an_admin_attending_a_private_event_edits_it_but_not_its_privacy(as_writer, connect, boss):
+    event = create(as_writer, title="Offsite", private=True, attendees=[boss.pk])
+    admin, path = connect(boss), f"{BASE}/events/{event['id']}/"
+    assert admin.patch(path, {"location": "Room 9", "version": 1}).status == 200
+    refused = admin.patch(path, {"private": False, "version": 2})
+    assert (refused.status, refused.code) == (403, "owner_only_field")
 
 
 def test_an_admin_sees_the_details_of_someone_elses_ordinary_event(as_writer, connect, boss):
