@@ -1,6 +1,6 @@
 """Prometheus gauges of this node's Galera member, read at scrape time (local facts only).
 
-Registered by `replication/metrics.collectors()` (for the node's `/metrics`,
+Registered by `collectors()` of `replication/metrics.py` (for the node's `/metrics`,
 `gateway/metrics.py`) when PLATFORM_DB_ENGINE=galera, in place of the pair's replication
 series. Each scrape reads `SHOW GLOBAL STATUS LIKE 'wsrep%'` through the health
 connection (short timeouts, no causal wait), so a member cut off from the others still
