@@ -10,7 +10,10 @@ system check passes and it counts the pair's rows. Figures: var/test-artifacts/g
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+from secrets import token_urlsafe
 
 from deploy.local import to_galera
 from deploy.local.galera import GaleraCluster, GaleraPorts
@@ -46,8 +49,10 @@ def _pair_node(pair, index: int, run_dir, secrets) -> PlatformNode:
 
 
 def test_a_pairs_data_moves_into_a_new_galera_cluster_table_for_table(tmp_path):
-    secrets = {"SECRET_KEY": "move-test-secret-key-" + "x" * 30, "DEBUG": "false",
-               "PLATFORM_MASTER_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}  # fmt: skip
+    secrets = {  # fresh for the run, the same for the pair's nodes and the cluster's
+        "SECRET_KEY": token_urlsafe(40),
+        "PLATFORM_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
     pair = ReplicatedPair(tmp_path / "pair", (free_port(), free_port()))
     galera = GaleraCluster(tmp_path / "galera", GaleraPorts.free())
     try:
