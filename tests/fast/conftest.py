@@ -1,4 +1,4 @@
-"""Fast tier: every answer a test receives must match the API schema.
+"""Fast tier: every answer a test receives must match the API schema; committing tests restore.
 
 The in-process transport records each answer (tests/support/error_answers.py); after
 every test, the error answers it received are checked against the generated schema's
@@ -6,6 +6,11 @@ every test, the error answers it received are checked against the generated sche
 against their operation's response schema. A mismatch fails the test that met it, at
 teardown, naming the answer. The run's tally goes to the terminal and to
 var/test-artifacts/error-answers.json.
+
+A test that commits (`django_db(transaction=True)`, or `live_server`) must also ask for
+`serialized_rollback=True`: the flush after a plain one recreates the content types, and
+the next serialized test's restore then inserts them again and fails. Collection refuses
+a committing test without it, naming the test.
 """
 
 from __future__ import annotations
@@ -19,6 +24,23 @@ import pytest
 from tests.support import error_answers
 
 TALLY = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "error-answers.json"
+
+
+def pytest_collection_modifyitems(items):
+    unsafe = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        options = marker.kwargs if marker else {}
+        commits = options.get("transaction") or {"live_server", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())
+        )
+        if commits and not options.get("serialized_rollback"):
+            unsafe.append(item.nodeid)
+    if unsafe:
+        raise pytest.UsageError(
+            "committing tests need django_db(transaction=True, serialized_rollback=True) "
+            "(tests/fast/conftest.py): " + ", ".join(unsafe)
+        )
 
 
 @pytest.fixture(autouse=True)

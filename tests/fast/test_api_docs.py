@@ -42,4 +42,5 @@ def test_the_admin_index_links_the_schema_and_its_two_views(staff):
     html = staff.get("/admin/").content.decode()
     for path in ("/api/docs/", "/api/redoc/", "/api/schema/"):
         assert f'href="{path}"' in html, path
-    assert "Credential" in html  # still the admin's index, apps and all
+    assert 'data-testid="platform-links"' in html
+    assert "Access" in html and "Routing" in html  # still the admin's index, sections and all

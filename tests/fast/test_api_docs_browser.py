@@ -19,6 +19,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.conftest import PASSWORD
 from tests.support.error_answers import schema
 
+# live_server commits; serialized like every committing test (tests/fast/conftest.py).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 CHROMIUM_FLAGS = (
     "--headless",
