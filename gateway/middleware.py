@@ -226,7 +226,18 @@ class RoutingMiddleware:
         if not route.enabled:
             return error_response(ErrorCode.SERVICE_DISABLED)
         request.route = route
-        refusal = self._refusal(request, route)
+        try:
+            refusal = self._refusal(request, route)
+        except Error as exc:
+            # Before the view, so Django would make this a 500: on Galera the grant lookup
+            # is where a replicated write set that aborted the attempt's exactly-once claim
+            # (the same envelope on another member) surfaces. Nothing was applied.
+            if certification.is_failure(exc):
+                return certification.lost_response(request)
+            if certification.is_not_ready(exc):
+                logger.warning("database not ready", extra={"path": request.path_info})
+                return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+            raise
         if refusal is not None:
             return refusal
         breaker = routes.breaker(route.code)

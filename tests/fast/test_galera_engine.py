@@ -186,3 +186,30 @@ def test_a_request_that_loses_every_attempt_is_a_conflict_with_nothing_applied(
     assert len(calls) == certification.ATTEMPTS
     assert not Task.objects.exists()
     assert not RequestRecord.objects.filter(nonce=request.headers["X-Nonce"]).exists()
+
+
+@pytest.mark.django_db
+def test_an_attempt_aborted_at_the_grant_check_before_the_view_runs_again(
+    connect, boss, settings, monkeypatch
+):
+    # The same envelope raced on three members: the winner's write set aborts the others'
+    # exactly-once claim, and their next statement (the routing grant check, before any
+    # view) fails 1213. That is a lost attempt to run again, not a 500.
+    from credential import grants
+
+    api = connect(boss)
+    settings.PLATFORM_DB_ENGINE = "galera"
+    real, calls = grants.grants_for_user, []
+
+    def grants_for_user(user):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError(1213, "Deadlock found when trying to get lock")
+        return real(user)
+
+    grants.clear_grant_cache()
+    monkeypatch.setattr(grants, "grants_for_user", grants_for_user)
+    request, answer = _create(api, "after the abort")
+    assert answer.status == 201 and len(calls) == 2
+    assert list(Task.objects.values_list("title", flat=True)) == ["after the abort"]
+    assert RequestRecord.objects.filter(nonce=request.headers["X-Nonce"]).count() == 1
