@@ -17,6 +17,7 @@ Each process opens its own connection lazily (never across a fork).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -47,12 +48,18 @@ class NodeState:
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Switching to WAL takes a lock SQLite's busy timeout does not wait for, so
+            # two workers opening a fresh file at once would see "database is locked":
+            # the setup runs under an advisory lock on a sibling file.
+            with open(self.path.with_suffix(".lock"), "a") as guard:
+                fcntl.flock(guard, fcntl.LOCK_EX)
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    conn.execute(statement)
+                os.chmod(self.path, 0o600)
             conn.execute("PRAGMA synchronous=OFF")
-            for statement in SCHEMA:
-                conn.execute(statement)
-            os.chmod(self.path, 0o600)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
