@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from core.activeactive import versioned_save
-from core.admin import ReadOnlyAdminMixin
+from core.admin import NoHardDeleteMixin, ReadOnlyAdminMixin
 from credential.models import AuditEvent, Grant, LoginAttempt, ServerKey, Session
 from credential.sessions import session_revoke, sessions_revoke_for_user
 
@@ -225,10 +225,10 @@ admin.site.unregister(User)
 
 
 @admin.register(Group)
-class PlatformGroupAdmin(GroupAdmin):
+class PlatformGroupAdmin(NoHardDeleteMixin, GroupAdmin):
     inlines = [*GroupAdmin.inlines, GrantInline]
 
 
 @admin.register(User)
-class PlatformUserAdmin(UserAdmin):
+class PlatformUserAdmin(NoHardDeleteMixin, UserAdmin):
     inlines = [*UserAdmin.inlines, GrantInline]

@@ -26,6 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from gateway.breaker import BREAKER_STATES
+from replication.metrics import ClockSkewCollector
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -74,6 +75,7 @@ def registry() -> CollectorRegistry:
         for collector in list(REGISTRY._collector_to_names):
             registry.register(collector)
     registry.register(ActiveSessionsCollector())
+    registry.register(ClockSkewCollector())
     return registry
 
 

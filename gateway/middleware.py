@@ -22,6 +22,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from core import registry
 from core.crypto import envelope
 from core.errors import ErrorCode
+from core.homewrites import HomeMoving, NotTheHome
 from credential.audit import Kind, audit
 from credential.grants import Credential
 from gateway import channel, metrics, once, statement_timeout
@@ -114,6 +115,8 @@ class EnvelopeMiddleware:
         """A service's unhandled exception: logged with an id; the client gets the id only."""
         if getattr(request, "envelope", None) is None:
             return None
+        if isinstance(exception, (HomeMoving, NotTheHome)):  # the write guard: nothing applied
+            return error_response(ErrorCode.HOME_MOVING, retry_after=HomeMoving.retry_after)
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
             return error_response(ErrorCode.HOME_UNAVAILABLE, retry_after=5)

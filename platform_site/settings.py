@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The admin's home-node writes: validated at the home, a lost race a form error.
+    "replication.middleware.AdminHomeWritesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -149,6 +151,9 @@ PLATFORM_MAX_LAG_MS = env_int(ENV, "PLATFORM_MAX_LAG_MS", 1000, minimum=100)
 PLATFORM_REQUEST_RECORD_HOURS = env_int(ENV, "PLATFORM_REQUEST_RECORD_HOURS", 24, minimum=1)
 # /health/replication/ fails when the peer's replicated heartbeat is older than this.
 PLATFORM_MAX_HEARTBEAT_AGE_MS = env_int(ENV, "PLATFORM_MAX_HEARTBEAT_AGE_MS", 5000, minimum=1)
+# /health/replication/ and replication_status fail (`clock_skew`) when this node's clock is
+# further than this from its database's or the peer database's (replication/clock.py).
+PLATFORM_MAX_CLOCK_SKEW_MS = env_int(ENV, "PLATFORM_MAX_CLOCK_SKEW_MS", 500, minimum=1)
 # The one node that runs schema migrations; replication carries them to the others.
 PLATFORM_MIGRATION_NODE = env_int(ENV, "PLATFORM_MIGRATION_NODE", 1, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
