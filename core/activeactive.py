@@ -103,7 +103,7 @@ def versioned_update(row: VersionedModel, *, version: int, changes: dict, lock: 
 
 def soft_delete(row, *, version: int):
     """Mark a soft-deletable row deleted, as its next version (rows are never removed)."""
-    return versioned_update(row, version=version, changes={"deleted_at": timezone.now()})
+    return versioned_update(row, version=version, changes={"deleted_at": clock.now()})
 
 
 def delete_in_batches(queryset, *, batch_size: int = 1000) -> int:

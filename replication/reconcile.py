@@ -82,10 +82,6 @@ class Plan:
     needs_operator: list[Referral] = field(default_factory=list)
     skew: clock.Reading | None = None  # the databases' clocks, peer minus this node's
 
-    @property
-    def decisions(self) -> list[Settlement]:
-        return self.settlements
-
 
 def settles_automatically(table: Table) -> str | None:
     """None if the table is last-writer-wins, else why an operator must decide."""

@@ -97,12 +97,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"NOT WRITTEN {where}: {outcome}")
                 continue
             for alias in ("default", "peer"):
-                if settlement.writes(alias):
-                    action = "copied" if settlement.seen[alias].parent is None else "updated"
-                    self.stdout.write(
-                        f"{action} {where} on {SIDES[alias]} with {SIDES[settlement.winner]}'s row"
-                        f" ({settlement.writes(alias)} row(s))"
-                    )
+                self._report_writes(settlement, alias, where)
         problems = [f"{not_written} object(s) not written; run it again"] if not_written else []
         unsettled = reconcile.verify(applied)
         for settlement, why in unsettled:
@@ -112,6 +107,19 @@ class Command(BaseCommand):
         if unsettled:
             problems.append(f"{len(unsettled)} object(s) could not be settled")
         return problems
+
+    def _report_writes(self, settlement: Settlement, alias: str, where: str) -> None:
+        count = settlement.writes(alias)
+        if not count:
+            return
+        if alias == settlement.winner:  # the winner's own links brought in line with it
+            self.stdout.write(f"settled the links of {where} on {SIDES[alias]} ({count} row(s))")
+            return
+        action = "copied" if settlement.seen[alias].parent is None else "updated"
+        self.stdout.write(
+            f"{action} {where} on {SIDES[alias]} with {SIDES[settlement.winner]}'s row"
+            f" ({count} row(s))"
+        )
 
     def _repair_invariants(self) -> list[str]:
         for _ in range(REPAIR_PASSES):  # a repair may reveal the next (a parent deleted too)
