@@ -47,7 +47,10 @@ class PlatformNode:
                 "PLATFORM_STATE_DIR": str(self.base_dir / "state"),
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                 "GUNICORN_WORKERS": str(self.workers),
-                "PYTHONPATH": str(PROJECT_DIR),
+                # The project always; a node's own entries (a test's shim) before it.
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [self.env.get("PYTHONPATH"), str(PROJECT_DIR)])
+                ),
             }
         )
         return env

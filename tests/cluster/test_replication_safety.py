@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import secrets
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -436,9 +438,23 @@ def _title(cluster, index: int, task: int) -> str:
     return login(cluster, index, "alice").get(f"/api/v1/task/tasks/{task}/").data["title"]
 
 
+def _binlog_position(db) -> tuple[str, int]:
+    file, position, *_ = db.execute("SHOW MASTER STATUS")[0]
+    return file, int(position)
+
+
+def _tables_logged_since(db, position: tuple[str, int]) -> set[str]:
+    """The tables of every row event each server logged since `position`."""
+    events = db.execute(f"SHOW BINLOG EVENTS IN '{position[0]}' FROM {position[1]}")
+    return {
+        info.split("(")[-1].rstrip(")") for *_, kind, _, _, info in events if kind == "Table_map"
+    }
+
+
 def test_a_settling_write_never_lands_late_over_a_newer_edit(cluster, pt_dsn, partition):
-    """The winner's replica stopped during reconcile: first with a change of the peer
-    still to apply (nothing is written), then caught up (written, with no echo)."""
+    """With the winner's replica stopped and a change of the peer still to apply,
+    reconcile writes nothing. Settled once replication runs, it leaves no event in either
+    binary log: nothing of it can reach a database late, over a newer edit."""
     on_a, on_b = login(cluster, 1, "alice"), login(cluster, 2, "alice")
     task = _ok(on_a.post("/api/v1/task/tasks/", {"title": "original"}))["id"]
     cluster.wait_in_sync()
@@ -461,9 +477,11 @@ def test_a_settling_write_never_lands_late_over_a_newer_edit(cluster, pt_dsn, pa
         winner_replica.execute("START SLAVE", log_bin=False)
     cluster.wait_in_sync()
 
+    before = {db.name: _binlog_position(db) for db in cluster.pair.nodes}
+    applied = cluster.manage(1, "replication_reconcile", "--apply", check=False)
+    logged = {db.name: _tables_logged_since(db, before[db.name]) for db in cluster.pair.nodes}
     winner_replica.execute("STOP SLAVE", log_bin=False)
     try:
-        applied = cluster.manage(1, "replication_reconcile", "--apply", check=False)
         newest = _ok(
             on_a.patch(f"/api/v1/task/tasks/{task}/", {"title": "newest, on A", "version": 2})
         )
@@ -475,17 +493,26 @@ def test_a_settling_write_never_lands_late_over_a_newer_edit(cluster, pt_dsn, pa
     assert held.returncode == 1 and "replication in flight" in held.stdout, held.stdout
     assert unchanged == crossed
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert f"updated task_task pk={task} on peer" in applied.stdout
+    assert all("platform.task_task" not in tables for tables in logged.values()), logged
     assert _title(cluster, 1, task) == _title(cluster, 2, task) == newest["title"]
     record(
         "settling_write_with_the_winners_replica_stopped",
-        {"held_while_in_flight": True, "final_title": newest["title"], **sound},
+        {
+            "held_while_in_flight": True,
+            "settling_events_in_the_binary_logs": 0,
+            "final_title": newest["title"],
+            **sound,
+        },
     )
 
 
 FAKETIME = {
     "FAKETIME": "-300",  # node B's host clock five minutes behind; the databases on time
-    "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # a wrong wall clock; the monotonic one is real
     "NO_FAKE_STAT": "1",
+    # libfaketime 0.9.10 breaks Python's time.sleep there: tests/support/faketime/
+    "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "support" / "faketime"),
 }
 
 
@@ -498,13 +525,15 @@ def skewed_b(cluster):
     node = cluster.node(2)
     before = dict(node.env)
     node.env.update({**FAKETIME, "LD_PRELOAD": found[0]})
-    node.stop()
-    node.start(tied=cluster.tied)
-    yield node
-    node.env.clear()
-    node.env.update(before)
-    node.stop()
-    node.start(tied=cluster.tied)
+    try:
+        node.stop()
+        node.start(tied=cluster.tied)
+        yield node
+    finally:
+        node.env.clear()
+        node.env.update(before)
+        node.stop()
+        node.start(tied=cluster.tied)
 
 
 def _replication_health(node) -> tuple[int, dict]:
@@ -565,24 +594,29 @@ def test_a_skewed_node_is_reported_within_a_minute_and_never_picks_the_winner(
     )
 
 
-def _add_user_form(session, base: str) -> str:
-    session.get(f"{base}/admin/auth/user/add/", timeout=10)
-    return session.cookies["csrftoken"]
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def _add_user_form(session, base: str) -> dict:
+    """The add-user page's hidden fields (CSRF token, inline management forms)."""
+    page = session.get(f"{base}/admin/auth/user/add/", timeout=10)
+    assert page.status_code == 200, page.status_code
+    return dict(HIDDEN.findall(page.text))
 
 
 def _submit_at_once(admins, bases, username: str) -> list[tuple[int, bool]]:
     """The add-user form with `username` posted to both admins at the same moment; each
     answer's status and whether it says the user exists, sorted."""
-    tokens = [_add_user_form(s, b) for s, b in zip(admins, bases, strict=True)]
+    hidden = [_add_user_form(s, b) for s, b in zip(admins, bases, strict=True)]
     barrier, statuses = threading.Barrier(2), [None, None]
 
     def submit(k: int) -> None:
         form = {
+            **hidden[k],
             "username": username,
             "usable_password": "true",
             "password1": NEW_PASSWORD,
             "password2": NEW_PASSWORD,
-            "csrfmiddlewaretoken": tokens[k],
         }
         barrier.wait()
         answer = admins[k].post(
@@ -615,6 +649,7 @@ def test_one_username_submitted_in_both_admins_at_once_is_a_form_error_never_a_5
         },
     )
     assert all(a == [(200, True), (302, False)] for a in answers), answers
+    assert "lost a uniqueness race" in logs  # the two INSERTs did meet at the home's key
     created = on_both(
         cluster, "SELECT COUNT(*) FROM auth_user WHERE username LIKE %s", [f"twin-{tag}-%"]
     )
