@@ -234,11 +234,10 @@ def apply(made: Plan, *, local: str = "default", peer: str = "peer") -> list[tup
 def verify(applied: list[tuple], *, local: str = "default", peer: str = "peer", wait=10.0):
     """After replication has caught up (up to `wait` s): each settled object read again on
     both databases; (settlement, what is still wrong) for each that does not agree."""
-    behind = gtid.backlog(local, peer, timeout=wait)
+    written = [settlement for settlement, outcome in applied if outcome == WRITTEN]
+    behind = gtid.backlog(local, peer, timeout=wait) if written else None
     unsettled = []
-    for settlement, outcome in applied:
-        if outcome != WRITTEN:
-            continue
+    for settlement in written:
         mine, theirs = snapshot(settlement.unit, local), snapshot(settlement.unit, peer)
         shape = settlement.unit.shape
         if mine != theirs:
