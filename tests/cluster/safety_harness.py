@@ -1,4 +1,4 @@
-"""What the replication-safety scenarios share (tests/cluster/test_replication_safety.py).
+"""What the replication-safety scenarios share (tests/cluster/test_safety_*.py).
 
 Commands run as an operator runs them: `manage.py` in a fresh process with a node's
 environment (and, for a command that prompts, its answers on stdin with no terminal).
@@ -28,6 +28,7 @@ ARTIFACT = (
 # platform's checksum compares the heartbeats' lag instead and excludes the column).
 PT_IGNORED_TABLES = ("replication_heartbeat",)
 PT_IGNORED_COLUMNS = ("last_seen_at",)
+NEW_PASSWORD = "Rotated-Passw0rd-2026!"
 
 
 def record(name: str, figures: dict) -> None:
@@ -48,6 +49,18 @@ def manage(cluster, index: int, *args: str, stdin: str | None = None, env=None):
         text=True,
         timeout=180,
         start_new_session=True,  # no terminal: a prompt reads its answer from stdin
+    )
+
+
+def manage_async(cluster, index: int, *args: str) -> subprocess.Popen:
+    """`manage.py ARGS` on node `index`, left running; its output read at the end."""
+    return subprocess.Popen(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
+        env=cluster.node(index).process_env(),
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -126,3 +139,15 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.5):
         if time.monotonic() - started > timeout:
             raise AssertionError(f"not true within {timeout} s")
         time.sleep(interval)
+
+
+def ok(answer) -> dict:
+    """The data of a 2xx answer (anything else fails the test with the answer)."""
+    assert 200 <= answer.status < 300, (answer.status, answer.data)
+    return answer.data
+
+
+def title(cluster, index: int, task: int) -> str:
+    from tests.cluster.conftest import login
+
+    return login(cluster, index, "alice").get(f"/api/v1/task/tasks/{task}/").data["title"]

@@ -1,7 +1,7 @@
 """The write guard's reading of SQL, its tables, and the rule-8 check (rules 7 and 8).
 
 The guard itself acts on the pair's MariaDB connections; the cluster tier runs it for
-real (tests/cluster/test_replication_safety.py). Here: the pure parts and the checks.
+real (tests/cluster/test_safety_write_paths.py). Here: the pure parts and the checks.
 """
 
 from __future__ import annotations

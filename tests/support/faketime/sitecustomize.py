@@ -1,7 +1,7 @@
 """Loaded (through PYTHONPATH) only into a node process run under libfaketime.
 
-The cluster tier skews node B's wall clock with libfaketime (tests/cluster/
-test_replication_safety.py), leaving its monotonic clock real
+The cluster tier skews node B's wall clock with libfaketime
+(tests/cluster/test_safety_settling.py), leaving its monotonic clock real
 (FAKETIME_DONT_FAKE_MONOTONIC=1), as a host whose NTP is wrong has it. libfaketime
 0.9.10 (Debian 12) then fails Python 3.11's `time.sleep` with EINVAL: it rewrites the
 absolute deadline that sleep passes to clock_nanosleep on the monotonic clock. A sleep
