@@ -119,7 +119,8 @@ DATABASES = {
     )
 }
 # The other node's database: replication checks and home-node writes use it. Writes
-# through it keep this node's auto-increment offset, so their ids stay this node's.
+# through it take this node's ids of their own (platform_site/databases.py), never the
+# ids of this node's writes on its own database.
 PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
 if PEER_DATABASE is not None:
     DATABASES["peer"] = node_database(
@@ -129,6 +130,7 @@ if PEER_DATABASE is not None:
         conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
         connect_timeout=env_int(ENV, "PEER_DATABASE_CONNECT_TIMEOUT", 1, minimum=1),
         health_checks=True,
+        through_peer=True,
     )
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
     # The exactly-once fence's connection to the peer: a read that must answer quickly or
