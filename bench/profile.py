@@ -1,14 +1,17 @@
-"""Profile the gateway read (scenario (c)) on the bench node with py-spy.
+"""Profile the gateway read (scenario (c), through the web server) with py-spy.
 
 Part of the full run (after the measured windows, so it perturbs none of them);
 `--no-profile` skips it, `--quick` never runs it.
 
 Two recordings of every worker (`py-spy record --subprocesses --nonblocking`) while
-(c) runs: on-CPU samples, and wall-clock samples (`--idle`, so time spent waiting for
-MariaDB shows). Only stacks inside gunicorn's `handle_request` count, so shares are of
-request-handling time. The summary keeps the top functions by self and inclusive share
-and the self share by area (project module, library, stdlib); bench/PROFILE.md reads it.
-py-spy is a dev dependency; without it the profile is skipped and says so.
+(c) runs through the node's nginx: on-CPU samples, and wall-clock samples (`--idle`, so
+time spent waiting for MariaDB shows). In the summaries only stacks inside gunicorn's
+`handle_request` count, so shares are of request-handling time; they keep the top
+functions by self and inclusive share and the self share by area (project module,
+library, stdlib). The on-CPU recording also gives the cost of each layer per request
+(bench/layers.py: its share of all the workers' samples times their CPU per request,
+measured over the same window). bench/PROFILE.md reads both. py-spy is a dev
+dependency; without it the profile is skipped and says so.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import loadgen, scenarios
+from bench import layers, scenarios
+from bench.machine import CpuMeter
 from deploy.local import processes
 from deploy.local.node import PROJECT_DIR
 
@@ -90,12 +94,14 @@ def summarize(text: str, top: int = 25) -> dict:
     }
 
 
-def profile_gateway(node, target: scenarios.Target, say, seconds: float = 8.0) -> dict:
+def profile_gateway(
+    node, target: scenarios.Target, groups: dict, say, seconds: float = 8.0
+) -> dict:
     spy = _py_spy()
     if spy is None:
         return {"skipped": "py-spy is not installed (pip install -r requirements-dev.txt)"}
     master = processes.read_pid(node.pid_file)
-    read = scenarios.scenarios(target)[2]
+    read = next(s for s in scenarios.scenarios(target, prefix="w") if s.code == "wc")
     found = {}
     for mode, flags in (("cpu", []), ("wall", ["--idle"])):
         out = node.base_dir / f"profile-{mode}.txt"
@@ -107,11 +113,20 @@ def profile_gateway(node, target: scenarios.Target, say, seconds: float = 8.0) -
             stderr=subprocess.PIPE,
         )
         time.sleep(1.0)  # attached to every worker before the load starts
-        batch = read.build(int(seconds * 600), f"bench.c.p{mode}")
-        run = loadgen.run([target.address], [batch], concurrency=4, duration=seconds)
+        batch = read.build(int(seconds * 900), f"bench.wc.p{mode}")
+        with CpuMeter(groups) as meter:
+            run = target.run(batch, concurrency=4, duration=seconds)
         _, errors = recorder.communicate(timeout=120)
         if recorder.returncode != 0 or not out.exists():
             return {"skipped": f"py-spy failed: {errors.decode(errors='replace')[-500:]}"}
-        found[mode] = {"rps_while_sampled": round(run.rps, 1), **summarize(out.read_text())}
+        text = out.read_text()
+        cpu = {name: round(used / max(run.count, 1) * 1e6, 1) for name, used in meter.used.items()}
+        found[mode] = {
+            "rps_while_sampled": round(run.rps, 1),
+            "cpu_us_per_request": cpu,
+            **summarize(text),
+        }
+        if mode == "cpu":
+            found[mode]["layers"] = layers.layer_costs(text, cpu["gunicorn"])
         say(f"  profile ({mode}): {found[mode]['samples']} samples")
     return found
