@@ -44,48 +44,55 @@ def _web_rows(results: dict) -> list[str]:
         _get(served, "light_load", "scenarios", "c", "latency_ms", "p50")
         for served in (web, direct)
     ]
+    bare_nginx = _get(web, "scenarios", "a", "cpu_us_per_request", "nginx")
     rows = [
-        f"| web server: nginx (TLS, HTTP, proxying, access log) | {_n(nginx)} | nginx's CPU "
-        "per (c) request through it, loaded rounds |"
+        "| web server: nginx's CPU per request through it, loaded rounds (TLS, HTTP, the proxy "
+        f"connection to gunicorn's socket, access log) | {_n(nginx)} | | {_n(bare_nginx)} |"
     ]
     if None not in gunicorn:
+        difference = _n(round(gunicorn[0] - gunicorn[1], 1))
         rows.append(
-            f"| web server: gunicorn's side (Unix socket, X-Real-IP) | "
-            f"{_n(round(gunicorn[0] - gunicorn[1], 1))} | gunicorn's CPU per (c) request through "
-            "nginx minus directly (negative: cheaper behind nginx) |"
+            "| web server, gunicorn's side: its CPU per (c) request through nginx minus directly "
+            f"(Unix socket, X-Real-IP; negative: cheaper) | {difference} | | |"
         )
     if None not in p50:
         rows.append(
-            f"| web server: latency it adds, p50 at concurrency 1 | "
-            f"{_n(round((p50[0] - p50[1]) * 1000, 1))} | client-side p50 of (c) through nginx "
-            "minus directly (µs of wall time, TLS on both ends included) |"
+            "| web server, latency: client-side p50 of (c) at concurrency 1 through nginx minus "
+            f"directly (µs of wall time, not CPU; TLS on both ends) | "
+            f"{_n(round((p50[0] - p50[1]) * 1000, 1))} | | |"
         )
     return rows
 
 
 def layers(results: dict) -> list[str]:
-    found = _get(results, "profile", "cpu", "layers") or []
-    cpu = _get(results, "profile", "cpu", "cpu_us_per_request") or {}
+    gateway = _get(results, "profile", "cpu") or {}
+    bare = _get(results, "profile", "bare_cpu") or {}
+    bare_rows = {row["layer"]: row for row in bare.get("layers") or []}
+    cpu = [_get(found, "cpu_us_per_request", "gunicorn") for found in (gateway, bare)]
     lines = [
-        "## The cost of each layer of a gateway read, per request",
+        "## The cost of each layer per request",
         "",
-        "gunicorn's layers: py-spy's on-CPU samples of both workers while (c) ran through the web "
-        "server, each sample given to one layer (bench/layers.py), times the workers' CPU per "
-        f"request in that window ({_n(cpu.get('gunicorn'))} µs; the table adds up to it). The "
+        "gunicorn's layers: py-spy's on-CPU samples of both workers while (c), then (a), ran "
+        "through the web server at 4 in flight, each sample given to one layer "
+        "(bench/layers.py), times the workers' CPU per request in that window "
+        f"({_n(cpu[0])} µs for (c), {_n(cpu[1])} µs for (a); each column adds up to it). The "
         "web server's rows come from the measured windows.",
         "",
-        "| layer | µs of CPU per request | how |",
-        "|---|---|---|",
+        "| layer | (c) µs of CPU per request | (c) share of samples | (a) µs per request |",
+        "|---|---|---|---|",
         *_web_rows(results),
     ]
-    for row in found:
+    for row in gateway.get("layers") or []:
+        other = bare_rows.get(row["layer"]) or {}
         lines.append(
-            f"| {row['layer']} | {_n(row['us_per_request'])} | {row['share'] * 100:.1f} % of "
-            "the workers' samples |"
+            f"| {row['layer']} | {_n(row['us_per_request'])} | {row['share'] * 100:.1f} % | "
+            f"{_n(other.get('us_per_request'))} |"
         )
-    gateway = sum(r["us_per_request"] for r in found if r["layer"] in GATEWAY_LAYERS)
-    if found:
-        lines.append(f"| **the gateway (sum of its rows above)** | {_n(round(gateway, 1))} | |")
+    total = sum(
+        r["us_per_request"] for r in gateway.get("layers") or [] if r["layer"] in GATEWAY_LAYERS
+    )
+    if gateway.get("layers"):
+        lines.append(f"| **the gateway (sum of its rows above)** | {_n(round(total, 1))} | | |")
     return [*lines, ""]
 
 
@@ -100,7 +107,12 @@ def profile(results: dict) -> list[str]:
     ]
     if "skipped" in found:
         return [*lines, f"Skipped: {found['skipped']}", ""]
-    for mode, label in (("cpu", "on CPU"), ("wall", "wall clock, waits included")):
+    modes = (
+        ("cpu", "(c) on CPU"),
+        ("wall", "(c) wall clock, waits included"),
+        ("bare_cpu", "(a) on CPU, for comparison"),
+    )
+    for mode, label in modes:
         p = found.get(mode) or {}
         if not p.get("samples"):
             continue
