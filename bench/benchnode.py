@@ -9,12 +9,14 @@ the same workers answer both ways: `direct` (plain HTTP, a connection per reques
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from bench import inprocess, scenarios
 from bench.machine import process_tree
 from deploy.local import processes
-from deploy.local.node import PlatformNode
+from deploy.local.node import PROJECT_DIR, PlatformNode
 
 OUT_OF_REACH = "1000000000"
 USERNAME = "bench"
@@ -67,3 +69,21 @@ def process_groups(node, pair) -> dict[str, list[int]]:
 
 def _tree(pid: int | None) -> list[int]:
     return process_tree(pid) if pid else []
+
+
+def pieces(node, task_id: int) -> dict:
+    """bench/pieces.py in a shell with the node's settings, its metrics in multiprocess
+    mode in a directory of their own (as a worker's are)."""
+    metrics_dir = node.base_dir / "pieces-metrics"
+    metrics_dir.mkdir(exist_ok=True)
+    code = f"from bench.pieces import pieces; pieces(username={USERNAME!r}, task_id={task_id})"
+    done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, str(PROJECT_DIR / "manage.py"), "shell", "-c", code],
+        env={**node.process_env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return inprocess.parse(done.stdout)

@@ -130,3 +130,22 @@ def profile(results: dict) -> list[str]:
             f"  - project functions, inclusive: {'; '.join(ours[:12])}",
         ]
     return [*lines, ""]
+
+
+def pieces(results: dict) -> list[str]:
+    found = results.get("pieces") or {}
+    if not found:
+        return []
+    lines = [
+        "## The pieces, timed alone in a node's process",
+        "",
+        "bench/pieces.py, with the bench node's settings and database: CPU µs per call, the "
+        "lowest of seven rounds' means. A reload once a second in each worker, or a stamp "
+        "four times a second, costs a request nothing on average but lands on one request "
+        "in a few hundred (the latency tail at concurrency 1).",
+        "",
+        "| piece | µs per call |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {_n(value)} |" for name, value in found.items()]
+    return [*lines, ""]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report_profile import layers, profile
+from bench.report_profile import layers, pieces, profile
 
 WAYS = (("", "directly (plain HTTP to gunicorn)"), ("web_server", "through the web server (HTTPS)"))
 
@@ -278,7 +278,7 @@ def drills(results: dict) -> list[str]:
 
 def sections(results: dict) -> list[str]:
     out: list[str] = []
-    parts = (machine, scenarios, single_database, layers, where_time_goes, generator, login)
-    for part in (*parts, drills, profile):
+    parts = (machine, scenarios, single_database, layers, pieces, where_time_goes, generator)
+    for part in (*parts, login, drills, profile):
         out += part(results)
     return out

@@ -99,6 +99,9 @@ class Bench:
         self.phase("scenarios", self.measure)
         self.phase("single database", self.single_database)
         self.phase("login", self.login)
+        self.raw["pieces"] = self.phase(
+            "pieces", lambda: benchnode.pieces(self.node, self.task_id)
+        )["us_per_call"]
         if profile:
             from bench.profile import profile_gateway
 

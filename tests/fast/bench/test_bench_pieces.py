@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bench import layers, loadgen, measure, report, scenarios
+from bench import layers, loadgen, measure, pieces, report, scenarios
 from deploy.local.tls import LocalCA
 from services.task.models import Task
 from services.task.services import task_create
@@ -352,3 +352,23 @@ def test_each_sample_of_a_profile_goes_to_exactly_one_layer():
     assert costs["Django's handler and gunicorn's request"] == 50.0
     assert costs[layers.OUTSIDE] == 50.0
     assert sum(costs.values()) == pytest.approx(1000.0)
+
+
+@pytest.mark.django_db
+def test_every_piece_of_a_request_runs_alone_and_is_timed(writer):
+    task = task_create(creator=writer, title="Count the shelves")
+    found = pieces.measure(
+        username=writer.username, task_id=task.pk, timed=pieces.Timer(rounds=1, scale=0.01)
+    )
+    assert "nonce check (node-local store)" in found
+    assert "task read as the service does it (by id, among those the caller may see)" in found
+    assert len(found) == 15 and all(value >= 0 for value in found.values())
+
+
+def test_the_piece_timer_counts_the_cpu_a_call_burns():
+    def burn():  # about a millisecond of CPU, whatever else the machine does
+        started = time.thread_time()
+        while time.thread_time() - started < 0.001:
+            pass
+
+    assert 900 <= pieces.Timer(rounds=2)(burn, n=5) <= 5000
