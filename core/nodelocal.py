@@ -136,18 +136,26 @@ class NodeState:
 
 
 _state: NodeState | None = None
+_state_dir: object = None  # the PLATFORM_STATE_DIR value `_state` was made for
 _state_lock = threading.Lock()
 
 
 def node_state() -> NodeState:
-    """This process's handle on the node's store (PLATFORM_STATE_DIR), made on first use."""
-    global _state
+    """This process's handle on the node's store (PLATFORM_STATE_DIR), made on first use.
+
+    Every request asks for it twice (its nonce, its session's revocation): the setting is
+    compared as it is, and the file's path built only when it changes (a test's override).
+    """
+    global _state, _state_dir
     from django.conf import settings
 
-    path = Path(settings.PLATFORM_STATE_DIR) / "node-state.sqlite3"
-    if _state is None or _state.path != path:
+    directory = settings.PLATFORM_STATE_DIR
+    if _state is None or _state_dir != directory:
         with _state_lock:
-            if _state is None or _state.path != path:
-                window = 2 * settings.PLATFORM_CLOCK_SKEW_SECONDS
-                _state = NodeState(path, window_seconds=window)
+            if _state is None or _state_dir != directory:
+                path = Path(directory) / "node-state.sqlite3"
+                if _state is None or _state.path != path:
+                    window = 2 * settings.PLATFORM_CLOCK_SKEW_SECONDS
+                    _state = NodeState(path, window_seconds=window)
+                _state_dir = directory
     return _state

@@ -87,11 +87,12 @@ MIDDLEWARE = [
     "gateway.middleware.RoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own, standing aside for sealed requests (gateway/browser_middleware.py).
+    "gateway.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "gateway.browser_middleware.AuthenticationMiddleware",
+    "gateway.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The admin's home-node writes: validated at the home, a lost race a form error.
     "replication.middleware.AdminHomeWritesMiddleware",
