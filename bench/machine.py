@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -20,15 +21,23 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def machine_info(*, mariadb_version: str) -> dict:
+def machine_info(*, mariadb_version: str, nginx: str | None = None) -> dict:
     return {
         "cores": os.cpu_count(),
         "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "kernel": platform.release(),
         "mariadb": mariadb_version,
+        "web_server": _nginx_version(nginx),
         "packages": {name: _version(name) for name in PACKAGES},
     }
+
+
+def _nginx_version(binary: str | None) -> str:
+    if binary is None:
+        return "no web server"
+    done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)  # noqa: S603
+    return (done.stderr or done.stdout).strip().removeprefix("nginx version: ") or "nginx"
 
 
 def _version(name: str) -> str:

@@ -1,14 +1,17 @@
-"""Profile the gateway read (scenario (c)) on the bench node with py-spy.
+"""Profile the gateway read (scenario (c), through the web server) with py-spy.
 
 Part of the full run (after the measured windows, so it perturbs none of them);
 `--no-profile` skips it, `--quick` never runs it.
 
-Two recordings of every worker (`py-spy record --subprocesses --nonblocking`) while
-(c) runs: on-CPU samples, and wall-clock samples (`--idle`, so time spent waiting for
-MariaDB shows). Only stacks inside gunicorn's `handle_request` count, so shares are of
-request-handling time. The summary keeps the top functions by self and inclusive share
-and the self share by area (project module, library, stdlib); bench/PROFILE.md reads it.
-py-spy is a dev dependency; without it the profile is skipped and says so.
+Recordings of every worker (`py-spy record --subprocesses --nonblocking`) while (c)
+runs through the node's nginx: on-CPU samples, and wall-clock samples (`--idle`, so time
+spent waiting for MariaDB shows); then on-CPU samples while (a) runs, for comparison.
+In the summaries only stacks inside gunicorn's `handle_request` count, so shares are of
+request-handling time; they keep the top functions by self and inclusive share and the
+self share by area (project module, library, stdlib). The on-CPU recordings also give
+the cost of each layer per request (bench/layers.py: its share of all the workers'
+samples times their CPU per request, measured over the same window). bench/PROFILE.md
+reads them. py-spy is a dev dependency; without it the profile is skipped and says so.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import loadgen, scenarios
+from bench import layers, scenarios
+from bench.machine import CpuMeter
 from deploy.local import processes
 from deploy.local.node import PROJECT_DIR
 
@@ -90,28 +94,53 @@ def summarize(text: str, top: int = 25) -> dict:
     }
 
 
-def profile_gateway(node, target: scenarios.Target, say, seconds: float = 8.0) -> dict:
+# (name, scenario, py-spy flags): (c) on CPU and wall clock, and (a) on CPU beside it,
+# so that the report can set the gateway read's layers against the bare view's.
+RECORDINGS = (("cpu", "wc", ()), ("wall", "wc", ("--idle",)), ("bare_cpu", "wa", ()))
+
+
+def profile_gateway(
+    node, target: scenarios.Target, groups: dict, say, seconds: float = 8.0
+) -> dict:
     spy = _py_spy()
     if spy is None:
         return {"skipped": "py-spy is not installed (pip install -r requirements-dev.txt)"}
-    master = processes.read_pid(node.pid_file)
-    read = scenarios.scenarios(target)[2]
     found = {}
-    for mode, flags in (("cpu", []), ("wall", ["--idle"])):
-        out = node.base_dir / f"profile-{mode}.txt"
-        command = [spy, "record", "--pid", str(master), "--subprocesses", "--nonblocking"]
-        command += ["--format", "raw", "--rate", "250", "--duration", str(math.ceil(seconds) + 2)]
-        recorder = subprocess.Popen(  # noqa: S603 - our own py-spy, fixed arguments
-            [*command, "--output", str(out), *flags],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        time.sleep(1.0)  # attached to every worker before the load starts
-        batch = read.build(int(seconds * 600), f"bench.c.p{mode}")
-        run = loadgen.run([target.address], [batch], concurrency=4, duration=seconds)
-        _, errors = recorder.communicate(timeout=120)
-        if recorder.returncode != 0 or not out.exists():
-            return {"skipped": f"py-spy failed: {errors.decode(errors='replace')[-500:]}"}
-        found[mode] = {"rps_while_sampled": round(run.rps, 1), **summarize(out.read_text())}
-        say(f"  profile ({mode}): {found[mode]['samples']} samples")
+    arms = {s.code: s for s in scenarios.scenarios(target, prefix="w")}
+    for mode, code, flags in RECORDINGS:
+        recorded = _record(spy, node, arms[code], groups, mode, flags, seconds)
+        if "skipped" in recorded:
+            return recorded
+        found[mode] = recorded
+        say(f"  profile ({mode}): {recorded['samples']} samples")
     return found
+
+
+def _record(spy, node, scenario, groups, mode: str, flags, seconds: float) -> dict:
+    """One py-spy recording of every worker while `scenario` runs at 4 in flight."""
+    out = node.base_dir / f"profile-{mode}.txt"
+    command = [spy, "record", "--pid", str(processes.read_pid(node.pid_file))]
+    command += ["--subprocesses", "--nonblocking", "--format", "raw", "--rate", "250"]
+    command += ["--duration", str(math.ceil(seconds) + 2), "--output", str(out), *flags]
+    recorder = subprocess.Popen(  # noqa: S603 - our own py-spy, fixed arguments
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)  # attached to every worker before the load starts
+    tag = f"bench.{scenario.code}.p{mode.replace('_', '')}"
+    batch = scenario.build(int(seconds * 1500), tag)
+    with CpuMeter(groups) as meter:
+        run = scenario.target.run(batch, concurrency=4, duration=seconds)
+    _, errors = recorder.communicate(timeout=120)
+    if recorder.returncode != 0 or not out.exists():
+        return {"skipped": f"py-spy failed: {errors.decode(errors='replace')[-500:]}"}
+    text = out.read_text()
+    cpu = {name: round(used / max(run.count, 1) * 1e6, 1) for name, used in meter.used.items()}
+    recorded = {
+        "scenario": scenario.code,
+        "rps_while_sampled": round(run.rps, 1),
+        "cpu_us_per_request": cpu,
+        **summarize(text),
+    }
+    if "--idle" not in flags:
+        recorded["layers"] = layers.layer_costs(text, cpu["gunicorn"])
+    return recorded

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from bench.report_profile import layers, pieces, profile
+
+WAYS = (("", "directly (plain HTTP to gunicorn)"), ("web_server", "through the web server (HTTPS)"))
+
 
 def _n(value, digits: int = 1) -> str:
     if value is None:
@@ -16,14 +20,23 @@ def _ms(summary: dict | None, *keys: str) -> list[str]:
     return [_n(summary.get(k), 2) for k in keys]
 
 
+def _served(results: dict, way: str) -> dict:
+    """The figures of one way of reaching the node: the top level, or `web_server`."""
+    return results if not way else results.get(way) or {}
+
+
 def machine(results: dict) -> list[str]:
     m, s = results.get("machine") or {}, results["settings"]
     packages = ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items())
+    load = results.get("load_average") or {}
     return [
         "## Machine and settings",
         "",
         f"- {m.get('cores')} cores, {m.get('cpu_model')}; Linux {m.get('kernel')}; "
-        f"Python {m.get('python')}; MariaDB {m.get('mariadb')}; {packages}",
+        f"Python {m.get('python')}; MariaDB {m.get('mariadb')}; {m.get('web_server')}; "
+        f"{packages}",
+        f"- load average (1, 5, 15 min) at the start {load.get('start')}, at the end "
+        f"{load.get('end')}",
         f"- bench node: {s['workers']} workers ({s['bench_node']}); rate limits: "
         f"{s['bench_node_rate_limits']}",
         f"- scenarios: concurrency {s['concurrency']}, {s['rounds']} rounds of "
@@ -33,50 +46,80 @@ def machine(results: dict) -> list[str]:
     ]
 
 
-def scenarios(results: dict) -> list[str]:
-    found = results.get("scenarios") or {}
+def _scenario_table(found: dict) -> list[str]:
     lines = [
-        f"## Scenarios (a) to (d): one node, concurrency {results['settings']['concurrency']}",
-        "",
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | req/s per round | CPU µs/req: "
-        "gunicorn / MariaDB A / MariaDB B | unexpected answers |",
-        "|---|---|---|---|---|---|---|---|",
+        "gunicorn / nginx / MariaDB A / MariaDB B | connections | unexpected answers |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for code, s in found.items():
         cpu = s["cpu_us_per_request"]
         rounds = " ".join(_n(r, 0) for r in s["rps_per_round"])
+        shares = " / ".join(
+            _n(cpu.get(name), 0) for name in ("gunicorn", "nginx", "mariadb_a", "mariadb_b")
+        )
         lines.append(
             f"| ({code}) {s['title']} | {_n(s['rps'])} | "
             + " | ".join(_ms(s["latency_ms"], "p50", "p95", "p99"))
-            + f" | {rounds} | {_n(cpu.get('gunicorn'), 0)} / {_n(cpu.get('mariadb_a'), 0)} / "
-            f"{_n(cpu.get('mariadb_b'), 0)} | {s['unexpected_answers']} |"
+            + f" | {rounds} | {shares} | {s.get('connections')} | {s['unexpected_answers']} |"
         )
-    lines += ["", *_database(found)]
+    return lines
+
+
+def _ratios(served: dict, top_keys: tuple[str, str], results: dict) -> str:
+    basis = served.get("headline_basis") or {}
+    found = served.get("scenarios") or {}
+    quiet_rounds = basis.get("quiet_rounds")
+    quiet = "; ".join(
+        f"({code}) " + "/".join(_ms(s.get("latency_ms_quiet_rounds"), "p50", "p95", "p99"))
+        for code, s in found.items()
+    )
+    return (
+        f"Per round: (c)/(b) {basis.get('c_over_b_per_round')}, (c)/(a) "
+        f"{basis.get('c_over_a_per_round')}. Headline ratios, the median over rounds "
+        f"{basis.get('rounds_used')}: (c)/(b) = {_n(results.get(top_keys[0]), 3)}, (c)/(a) = "
+        f"{_n(results.get(top_keys[1]), 3)}."
+        + (f" Over the quiet rounds only, p50/p95/p99 ms: {quiet}." if quiet_rounds else "")
+    )
+
+
+def scenarios(results: dict) -> list[str]:
+    concurrency = results["settings"]["concurrency"]
     basis = results.get("headline_basis") or {}
     same = results.get("same_body") or {}
-    c_over_b = _n(results.get("gateway_vs_drf_token_rps_ratio"), 3)
-    c_over_a = _n(results.get("gateway_vs_bare_rps_ratio"), 3)
-    lines += [
+    lines = [
+        f"## Scenarios (a) to (d): one node, the replicated pair, concurrency {concurrency}",
         "",
-        f"Per round: (c)/(b) {basis.get('c_over_b_per_round')}, (c)/(a) "
-        f"{basis.get('c_over_a_per_round')}; other programs' share of the machine per round "
-        f"{basis.get('others_share_per_round')}. Headline ratios: median over rounds "
-        f"{basis.get('rounds_used')} (0-based; quiet rounds {basis.get('quiet_rounds')}): "
-        f"(c)/(b) = {c_over_b}, (c)/(a) = {c_over_a}. The pooled req/s and latencies in the "
-        "table include every round"
-        + (
-            "; over the quiet rounds only, p50/p95/p99 ms: "
-            + "; ".join(
-                f"({code}) " + "/".join(_ms(s.get("latency_ms_quiet_rounds"), "p50", "p95", "p99"))
-                for code, s in found.items()
-            )
-            if basis.get("quiet_rounds")
-            else " (no round was quiet, so the headline figures use every round)"
-        )
-        + ". "
-        f"(a), (b), (c) answered identical JSON: {same.get('equal')} ({same.get('bytes')} bytes).",
+        "Other programs' share of the machine per round "
+        f"{basis.get('others_share_per_round')}; quiet rounds (0-based) "
+        f"{basis.get('quiet_rounds')}"
+        + ("" if basis.get("quiet_rounds") else " (none: the headline figures use every round)")
+        + ". The pooled req/s and latencies in the tables include every round. "
+        f"(a), (b), (c) answered identical JSON both ways: {same.get('equal')} "
+        f"({same.get('bytes')} bytes, compared: {same.get('compared')}).",
         "",
     ]
+    for way, label in WAYS:
+        served = _served(results, way)
+        prefix = f"{way}_" if way else ""
+        keys = (f"{prefix}gateway_vs_drf_token_rps_ratio", f"{prefix}gateway_vs_bare_rps_ratio")
+        found = served.get("scenarios") or {}
+        lines += [f"### Reached {label}", "", *_scenario_table(found), ""]
+        lines += [_ratios(served, keys, results), "", *_database(found), ""]
+    return lines
+
+
+def single_database(results: dict) -> list[str]:
+    single = results.get("single_database") or {}
+    if not single:
+        return []
+    lines = ["## Single database", "", f"How: {single.get('how')}.", ""]
+    for key, label in (("direct", WAYS[0][1]), ("web_server", WAYS[1][1])):
+        served = single.get(key) or {}
+        prefix = "single_database_" + ("web_server_" if key == "web_server" else "")
+        keys = (f"{prefix}gateway_vs_drf_token_rps_ratio", f"{prefix}gateway_vs_bare_rps_ratio")
+        lines += [f"### Reached {label}", "", *_scenario_table(served.get("scenarios") or {}), ""]
+        lines += [_ratios(served, keys, results), ""]
     return lines
 
 
@@ -109,33 +152,45 @@ def _database(found: dict) -> list[str]:
 
 
 def where_time_goes(results: dict) -> list[str]:
-    light = results.get("light_load") or {}
     lines = [
         "## Where the time goes (the node's request log, server side)",
         "",
         "`total_ms`: the whole middleware chain; `gateway_ms`: total minus the time inside "
         "the routed service ((a) and (b) are not routed, so theirs equals their total). "
-        "Loaded rows: the rounds the headline ratios use (see above).",
+        "Loaded rows: the rounds the headline ratios use.",
         "",
-        "| scenario | concurrency | total p50 / p99 ms | gateway_ms p50 / p95 / p99 ms |",
-        "|---|---|---|---|",
+        "| scenario | reached | concurrency | total p50 / p99 ms | gateway_ms p50 / p95 / p99 ms |",
+        "|---|---|---|---|---|",
     ]
-    for label, figures, concurrency in (
-        ("loaded", results.get("request_log") or {}, results["settings"]["concurrency"]),
-        ("light", light.get("request_log") or {}, 1),
-    ):
-        for code, f in figures.items():
-            total = " / ".join(_ms(f.get("total_ms"), "p50", "p99"))
-            gateway = " / ".join(_ms(f.get("gateway_ms"), "p50", "p95", "p99"))
-            lines.append(f"| ({code}) {label} | {concurrency} | {total} | {gateway} |")
-    diffs = results.get("client_side_p99_differences_ms") or {}
-    lines += ["", f"Client-side p99 differences, ms: {diffs}.", ""]
-    for code, s in (light.get("scenarios") or {}).items():
-        lat = s["latency_ms"]
-        lines.append(
-            f"- concurrency 1, ({code}): {_n(s['rps'])} req/s, p50 {_n(lat.get('p50'), 2)} ms, "
-            f"p99 {_n(lat.get('p99'), 2)} ms"
-        )
+    for way, label in WAYS:
+        served = _served(results, way)
+        light = served.get("light_load") or {}
+        for kind, figures, concurrency in (
+            ("loaded", served.get("request_log") or {}, results["settings"]["concurrency"]),
+            ("light", light.get("request_log") or {}, 1),
+        ):
+            for code, f in figures.items():
+                total = " / ".join(_ms(f.get("total_ms"), "p50", "p99"))
+                gateway = " / ".join(_ms(f.get("gateway_ms"), "p50", "p95", "p99"))
+                lines.append(
+                    f"| ({code}) {kind} | {label.split(' (')[0]} | {concurrency} | {total} | "
+                    f"{gateway} |"
+                )
+    lines += [
+        "",
+        "Client-side p99 differences, ms: directly "
+        f"{results.get('client_side_p99_differences_ms')}; through the web server "
+        f"{results.get('web_server_client_side_p99_differences_ms')}.",
+        "",
+    ]
+    for way, label in WAYS:
+        light = _served(results, way).get("light_load") or {}
+        for code, s in (light.get("scenarios") or {}).items():
+            lat = s["latency_ms"]
+            lines.append(
+                f"- concurrency 1, ({code}) {label}: {_n(s['rps'])} req/s, p50 "
+                f"{_n(lat.get('p50'), 2)} ms, p99 {_n(lat.get('p99'), 2)} ms"
+            )
     return [*lines, ""]
 
 
@@ -143,23 +198,24 @@ def generator(results: dict) -> list[str]:
     lines = [
         "## Load generator headroom",
         "",
-        "| scenario | generator CPU µs/req | server CPU µs/req (gunicorn + both MariaDB) | "
-        "generator share of one core | machine busy | steal | other programs |",
-        "|---|---|---|---|---|---|---|",
+        "| scenario | reached | generator CPU µs/req | server CPU µs/req (gunicorn + nginx + "
+        "both MariaDB) | generator share of one core | machine busy | steal | other programs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for code, s in (results.get("scenarios") or {}).items():
-        cpu = s["cpu_us_per_request"]
-        server = sum(v for k, v in cpu.items() if k != "generator")
-        lines.append(
-            f"| ({code}) | {_n(cpu['generator'], 0)} | {_n(server, 0)} | "
-            f"{s['generator_share_of_one_core'] * 100:.1f} % | "
-            f"{s['machine_busy_share'] * 100:.1f} % | {s['steal_share'] * 100:.1f} % | "
-            f"{s['others_share'] * 100:.1f} % |"
-        )
+    for way, label in WAYS:
+        for code, s in (_served(results, way).get("scenarios") or {}).items():
+            cpu = s["cpu_us_per_request"]
+            server = sum(v for k, v in cpu.items() if k != "generator")
+            lines.append(
+                f"| ({code}) | {label.split(' (')[0]} | {_n(cpu['generator'], 0)} | "
+                f"{_n(server, 0)} | {s['generator_share_of_one_core'] * 100:.1f} % | "
+                f"{s['machine_busy_share'] * 100:.1f} % | {s['steal_share'] * 100:.1f} % | "
+                f"{s['others_share'] * 100:.1f} % |"
+            )
     lines += [
         "",
         'Shares are of the whole machine but the generator\'s (of one core). "Other programs": '
-        "busy time that neither the generator, gunicorn nor MariaDB account for (kernel "
+        "busy time that neither the generator, gunicorn, nginx nor MariaDB account for (kernel "
         "softirq work for loopback traffic, and anything else running on the machine).",
     ]
     return [*lines, ""]
@@ -169,11 +225,14 @@ def login(results: dict) -> list[str]:
     found = results.get("login") or {}
     parts = found.get("parts_ms") or {}
     lines = [
-        f"## Login ({found.get('n')} logins; hasher {found.get('hasher')})",
+        f"## Login ({found.get('n')} logins each way; hasher {found.get('hasher')})",
         "",
         "| part | p50 ms | p95 ms |",
         "|---|---|---|",
-        f"| end to end over HTTP | {' | '.join(_ms(found.get('http_ms'), 'p50', 'p95'))} |",
+        "| end to end over HTTP, directly | "
+        f"{' | '.join(_ms(found.get('http_ms'), 'p50', 'p95'))} |",
+        "| end to end through the web server (HTTPS, kept alive) | "
+        f"{' | '.join(_ms(found.get('web_server_ms'), 'p50', 'p95'))} |",
     ]
     names = {
         "rsa_unwrap": "RSA-OAEP unwrap of K",
@@ -196,7 +255,7 @@ def drills(results: dict) -> list[str]:
     light_lag = "/".join(_ms((light.get("lag_ms") or {}).get("both"), "p50", "p99"))
     light_rps = _n((light.get("write_load") or {}).get("rps"), 0)
     loaded = "/".join(_ms((lag.get("under_load_ms") or {}).get("both"), "p50", "p95", "p99", "max"))
-    lines = [
+    return [
         "## Drills on the cluster",
         "",
         f"- Route propagation (maintenance on, node A): p50 {_n(prop.get('p50_s'), 3)} s, "
@@ -215,41 +274,11 @@ def drills(results: dict) -> list[str]:
         f"writes missing per database {fo.get('acknowledged_writes_missing')}",
         "",
     ]
-    return lines
-
-
-PROJECT_FUNCTIONS = ("gateway/", "credential/", "services/", "platform_site/", "replication/")
-
-
-def profile(results: dict) -> list[str]:
-    found = results.get("profile")
-    if not found:
-        return []
-    lines = ["## Profile of (c), py-spy on every worker (share of request-handling time)", ""]
-    if "skipped" in found:
-        return [*lines, f"Skipped: {found['skipped']}", ""]
-    for mode, label in (("cpu", "on CPU"), ("wall", "wall clock, waits included")):
-        p = found.get(mode) or {}
-        if not p.get("samples"):
-            continue
-        areas = ", ".join(f"{name} {share}%" for name, share in p["self_by_area"][:8])
-        own = "; ".join(f"{name} {share}%" for name, share in p["self_top"][:6])
-        ours = [
-            f"{name} {share}%"
-            for name, share in p["inclusive_top"]
-            if name.split(" (")[-1].startswith(PROJECT_FUNCTIONS)
-        ]
-        lines += [
-            f"- {label} ({p['samples']} samples at {p['rps_while_sampled']} req/s): self time by "
-            f"area: {areas}",
-            f"  - top self: {own}",
-            f"  - project functions, inclusive: {'; '.join(ours[:10])}",
-        ]
-    return [*lines, ""]
 
 
 def sections(results: dict) -> list[str]:
     out: list[str] = []
-    for part in (machine, scenarios, where_time_goes, generator, login, drills, profile):
+    parts = (machine, scenarios, single_database, layers, pieces, where_time_goes, generator)
+    for part in (*parts, login, drills, profile):
         out += part(results)
     return out

@@ -2,11 +2,17 @@
 
 Everything runs on this machine, on loopback, started here and stopped at the end:
 the replicated MariaDB pair (deploy/local/pair.py, the shipped config: binlog ROW,
-sync_binlog=1, innodb_flush_log_at_trx_commit=1), then ONE gunicorn node on database A
-with DJANGO_SETTINGS_MODULE=bench.settings for scenarios (a) to (d) and the login
-figures, then nodes A and B (the platform's own settings) and HAProxy for the drills.
-`--quick` is a smoke run of about two minutes; the full run stays under ten and ends
-with a py-spy profile of the gateway read (bench/profile.py; `--no-profile` skips it).
+sync_binlog=1, innodb_flush_log_at_trx_commit=1), then ONE node on database A with
+DJANGO_SETTINGS_MODULE=bench.settings, built as in production (nginx with TLS in front
+of gunicorn on a Unix socket, deploy/local/node.py) plus a plain-HTTP port of the same
+gunicorn. Scenarios (a) to (d) are measured both ways in the same alternating rounds:
+directly (plain HTTP to gunicorn, a connection per request) and through the web server
+(HTTPS to nginx, one kept-alive connection per client); then again with B's
+replication stopped (single database); then the login figures, a py-spy profile of
+the gateway read through the web server (bench/profile.py, with the cost of each layer
+per request; `--no-profile` skips it), and the drills on nodes A and B (the platform's
+own settings) behind HAProxy. `--quick` is a smoke run of about two minutes; the full
+run stays under ten.
 
 Bench node settings, stated in every report: `--workers` sync workers (default 2, one
 per core), recycling off (`--max-requests 0`: a worker restart inside a window would
@@ -17,6 +23,7 @@ code runs but never refuses).
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import tempfile
@@ -25,18 +32,15 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import drills, failover, inprocess, loadgen, report, scenarios
-from bench.machine import machine_info, process_tree
+from bench import benchnode, drills, failover, inprocess, loadgen, measure, report, scenarios
+from bench.machine import machine_info
 from bench.results_doc import assemble
-from deploy.local import processes
+from deploy.local import webserver
 from deploy.local.cluster import ClusterPorts, LocalCluster
-from deploy.local.node import PlatformNode
 
-OUT_OF_REACH = "1000000000"
 NO_LIMITS = {"GATEWAY_ADDRESS_RATE_PER_SECOND": "0", "GATEWAY_SESSION_RATE_PER_SECOND": "0"}
-# The bench node and the drills' direct probes speak plain HTTP to gunicorn itself.
+# The bench node's direct port and the drills' direct probes speak plain HTTP to gunicorn.
 PLAIN_HTTP = {"SECURE_SSL_REDIRECT": "false"}
-USERNAME = "bench"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Plan:
     lag_s: float
     failover_before_s: float
     failover_after_s: float
+    single_rounds: int
+    single_window_s: float
     workers: int = 2
     concurrency: int = 4
     cluster_workers: int = 2
@@ -59,8 +65,8 @@ class Plan:
     failover_clients: int = 4
 
 
-FULL = Plan("full", 8, 6.0, 2.0, 3, 3.0, 60, 5, 15.0, 2.0, 3.0)
-QUICK = Plan("quick", 2, 4.0, 1.0, 1, 2.0, 50, 2, 6.0, 1.0, 2.0)
+FULL = Plan("full", 6, 4.0, 1.5, 3, 2.5, 60, 5, 15.0, 2.0, 3.0, 2, 3.0)
+QUICK = Plan("quick", 2, 2.5, 0.5, 1, 1.5, 30, 2, 6.0, 1.0, 2.0, 1, 2.0)
 
 
 class Bench:
@@ -73,10 +79,12 @@ class Bench:
             extra_env={**NO_LIMITS, **PLAIN_HTTP},  # the drills stream faster than people
             direct_app=True,  # propagation and lag probe each node's gunicorn directly
         )
-        self.node: PlatformNode | None = None
+        self.node = None
+        self.direct: scenarios.Target | None = None
+        self.web: scenarios.Target | None = None
         self.task_id = 0
         self.password = secrets.token_urlsafe(16)
-        self.raw: dict = {"phases_s": {}}
+        self.raw: dict = {"phases_s": {}, "load_average": {"start": os.getloadavg()}}
 
     def phase(self, name: str, fn):
         self.say(f"{name} …")
@@ -85,105 +93,110 @@ class Bench:
         self.raw["phases_s"][name] = round(time.monotonic() - started, 1)
         return value
 
-    def bench_env(self) -> dict[str, str]:
-        env = {**self.cluster.node_env(1), "DJANGO_SETTINGS_MODULE": "bench.settings"}
-        for name in ("ADDRESS", "SESSION"):
-            env[f"GATEWAY_{name}_RATE_PER_SECOND"] = OUT_OF_REACH
-            env[f"GATEWAY_{name}_BURST"] = OUT_OF_REACH
-        env["GUNICORN_CMD_ARGS"] = "--max-requests 0"
-        return env
-
     def run(self, *, profile: bool) -> dict:
         self.phase("databases", self.cluster.start_databases)
-        target = self.phase("bench node", self.start_bench_node)
-        self.phase("scenarios", lambda: self.measure(target))
-        self.phase("login", lambda: self.login(target))
+        self.phase("bench node", self.start_bench_node)
+        self.phase("scenarios", self.measure)
+        self.phase("single database", self.single_database)
+        self.phase("login", self.login)
+        self.raw["pieces"] = self.phase(
+            "pieces", lambda: benchnode.pieces(self.node, self.task_id)
+        )["us_per_call"]
         if profile:
             from bench.profile import profile_gateway
 
+            groups = benchnode.process_groups(self.node, self.cluster.pair)
             self.raw["profile"] = self.phase(
-                "profile", lambda: profile_gateway(self.node, target, self.say)
+                "profile", lambda: profile_gateway(self.node, self.web, groups, self.say)
             )
         self.node.stop()
         self.phase("drills", self.drills)
-        self.raw["machine"] = machine_info(mariadb_version=self.cluster.pair.a.version())
+        self.raw["machine"] = machine_info(
+            mariadb_version=self.cluster.pair.a.version(), nginx=webserver.binary()
+        )
+        self.raw["load_average"]["end"] = os.getloadavg()
         return self.raw
 
-    def start_bench_node(self) -> scenarios.Target:
-        port = processes.free_port()
-        self.node = PlatformNode(
-            "bench", self.run_dir / "node-bench", port, self.bench_env(), workers=self.plan.workers
+    def start_bench_node(self) -> None:
+        self.node, self.direct, self.web, self.task_id = benchnode.start(
+            self.cluster,
+            self.run_dir / "node-bench",
+            workers=self.plan.workers,
+            password=self.password,
         )
-        self.node.manage("migrate", "--noinput")
-        code = (
-            "from bench.inprocess import seed; "
-            f"seed(username={USERNAME!r}, password={self.password!r})"
-        )
-        seed = inprocess.parse(self.node.manage("shell", "-c", code).stdout)
-        self.task_id = seed["task_id"]
-        self.cluster.wait_in_sync()
-        self.node.start()
-        target = scenarios.Target(
-            "127.0.0.1", port, seed["task_id"], seed["token"], USERNAME, self.password
-        )
-        target.log_in()
-        return target
 
-    def measure(self, target: scenarios.Target) -> None:
-        plan, found = self.plan, scenarios.scenarios(target)
-        master = processes.read_pid(self.node.pid_file)
-        groups = {
-            "gunicorn": process_tree(master),
-            "mariadb_a": [self.cluster.pair.a.pid()],
-            "mariadb_b": [self.cluster.pair.b.pid()],
-        }
-        self.raw["same_body"] = scenarios.same_bodies(target, found)
-        common = {
-            "cpu_groups": groups,
-            "counters": lambda: scenarios.mariadb_counters(self.cluster.pair.a),
+    def common(self) -> dict:
+        return {
+            "cpu_groups": benchnode.process_groups(self.node, self.cluster.pair),
+            "counters": lambda: measure.mariadb_counters(self.cluster.pair.a),
             "say": self.say,
         }
-        self.raw["scenarios"] = scenarios.measure_alternating(
-            target,
+
+    def arms(self, codes: str = "abcd") -> list[scenarios.Scenario]:
+        """The scenarios reached directly, then through the web server (codes w…)."""
+        found = scenarios.scenarios(self.direct) + scenarios.scenarios(self.web, prefix="w")
+        return [s for s in found if s.code[-1] in codes]
+
+    def measure(self) -> None:
+        plan, found = self.plan, self.arms()
+        self.raw["same_body"] = scenarios.same_bodies(found)
+        loaded = measure.measure_alternating(
             found,
             rounds=plan.rounds,
             window=plan.window_s,
             warmup=plan.warmup_s,
             concurrency=plan.concurrency,
-            **common,
+            **self.common(),
         )
-        light = scenarios.measure_alternating(
-            target,
-            found[:3],
+        light = measure.measure_alternating(
+            self.arms("abc"),
             rounds=plan.light_rounds,
             window=plan.light_window_s,
             warmup=0.5,
             concurrency=1,
             phase="l",
-            **common,
+            **self.common(),
         )
         log = self.node.log_path
-        quality = scenarios.round_quality(self.raw["scenarios"])
-        quiet = quality["quiet_rounds"]
-        used = quiet or list(range(plan.rounds))  # no quiet round: all, and the report says so
-        self.raw["headline_basis"] = {
-            **quality,
-            "rounds_used": used,
-            "c_over_b": scenarios.median_of(quality["c_over_b_per_round"], used),
-            "c_over_a": scenarios.median_of(quality["c_over_a_per_round"], used),
-        }
-        self.raw["request_log"] = scenarios.request_log_figures(log, list("abcd"), rounds=used)
-        self.raw["light_load"] = {
-            "concurrency": 1,
-            "scenarios": light,
-            "request_log": scenarios.request_log_figures(log, list("abc"), phase="l"),
+        direct = measure.served_figures(loaded, light, None, prefix="")
+        used = direct["headline_basis"]["rounds_used"]  # the same rounds for both ways
+        logs = (
+            measure.request_log_figures(log, list(loaded), rounds=used),
+            measure.request_log_figures(log, list(light), phase="l"),
+        )
+        self.raw.update(measure.served_figures(loaded, light, logs, prefix=""))
+        self.raw["web_server"] = measure.served_figures(loaded, light, logs, prefix="w")
+
+    def single_database(self) -> None:
+        """The same arms with B's replication stopped: database A alone does the work."""
+        plan, replica = self.plan, self.cluster.pair.b
+        replica.execute("STOP SLAVE")
+        try:
+            found = measure.measure_alternating(
+                self.arms(),
+                rounds=plan.single_rounds,
+                window=plan.single_window_s,
+                warmup=0.5,
+                concurrency=plan.concurrency,
+                phase="s",
+                **self.common(),
+            )
+        finally:
+            replica.execute("START SLAVE")
+        self.cluster.wait_in_sync(timeout=120)
+        self.raw["single_database"] = {
+            "how": "B's replication stopped (STOP SLAVE): B applies nothing; A as in the pair",
+            "direct": measure.served_figures(found, None, None, prefix=""),
+            "web_server": measure.served_figures(found, None, None, prefix="w"),
         }
 
-    def login(self, target: scenarios.Target) -> None:
-        http = scenarios.login_over_http(target, self.plan.login_n)
+    def login(self) -> None:
+        http = scenarios.login_over_http(self.direct, self.plan.login_n)
+        web = scenarios.login_over_http(self.web, self.plan.login_n)
         code = (
             "from bench.inprocess import login_parts; "
-            f"login_parts(username={USERNAME!r}, password={self.password!r}, n={self.plan.login_n})"
+            f"login_parts(username={benchnode.USERNAME!r}, password={self.password!r}, "
+            f"n={self.plan.login_n})"
         )
         parts = inprocess.parse(self.node.manage("shell", "-c", code).stdout)
         ns = parts["parts_ns"]
@@ -198,6 +211,8 @@ class Bench:
             "n": self.plan.login_n,
             "http_ms": http["latency_ms"],
             "http_ok": http["ok"],
+            "web_server_ms": web["latency_ms"],
+            "web_server_ok": web["ok"],
             "hasher": parts["hasher"],
             "parts_ms": {name: loadgen.summary_ms(values) for name, values in ns.items()},
         }
@@ -209,7 +224,7 @@ class Bench:
         targets = []  # one session per node; the user and task replicated to B long ago
         for node in cluster.nodes:
             found = scenarios.Target(
-                "127.0.0.1", node.app_port, self.task_id, "", USERNAME, self.password
+                "127.0.0.1", node.app_port, self.task_id, "", benchnode.USERNAME, self.password
             )
             found.log_in()
             targets.append(found)
@@ -221,7 +236,7 @@ class Bench:
         )
         self.raw["failover"] = failover.failover(
             cluster,
-            username=USERNAME,
+            username=benchnode.USERNAME,
             password=self.password,
             clients=plan.failover_clients,
             before=plan.failover_before_s,

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import models, router, transaction
 from django.utils import timezone
 
+from core import clock
+
 
 def this_node_index() -> int:
     return settings.PLATFORM_NODE_INDEX
@@ -55,8 +57,12 @@ class VersionedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        """Stamp every save with the time and this node; `versioned_save` bumps `version`."""
-        self.updated_at = timezone.now()
+        """Stamp every save with the time and this node; `versioned_save` bumps `version`.
+
+        The time is the database-corrected clock (core/clock.py), whose skew against the
+        peer the platform measures (docs/ARCHITECTURE.md#rule-11).
+        """
+        self.updated_at = clock.now()
         self.origin_node = this_node_index()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -97,7 +103,7 @@ def versioned_update(row: VersionedModel, *, version: int, changes: dict, lock: 
 
 def soft_delete(row, *, version: int):
     """Mark a soft-deletable row deleted, as its next version (rows are never removed)."""
-    return versioned_update(row, version=version, changes={"deleted_at": timezone.now()})
+    return versioned_update(row, version=version, changes={"deleted_at": clock.now()})
 
 
 def delete_in_batches(queryset, *, batch_size: int = 1000) -> int:

@@ -17,6 +17,7 @@ Each process opens its own connection lazily (never across a fork).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -47,12 +48,18 @@ class NodeState:
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Switching to WAL takes a lock SQLite's busy timeout does not wait for, so
+            # two workers opening a fresh file at once would see "database is locked":
+            # the setup runs under an advisory lock on a sibling file.
+            with open(self.path.with_suffix(".lock"), "a") as guard:
+                fcntl.flock(guard, fcntl.LOCK_EX)
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    conn.execute(statement)
+                os.chmod(self.path, 0o600)
             conn.execute("PRAGMA synchronous=OFF")
-            for statement in SCHEMA:
-                conn.execute(statement)
-            os.chmod(self.path, 0o600)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -129,18 +136,26 @@ class NodeState:
 
 
 _state: NodeState | None = None
+_state_dir: object = None  # the PLATFORM_STATE_DIR value `_state` was made for
 _state_lock = threading.Lock()
 
 
 def node_state() -> NodeState:
-    """This process's handle on the node's store (PLATFORM_STATE_DIR), made on first use."""
-    global _state
+    """This process's handle on the node's store (PLATFORM_STATE_DIR), made on first use.
+
+    Every request asks for it twice (its nonce, its session's revocation): the setting is
+    compared as it is, and the file's path built only when it changes (a test's override).
+    """
+    global _state, _state_dir
     from django.conf import settings
 
-    path = Path(settings.PLATFORM_STATE_DIR) / "node-state.sqlite3"
-    if _state is None or _state.path != path:
+    directory = settings.PLATFORM_STATE_DIR
+    if _state is None or _state_dir != directory:
         with _state_lock:
-            if _state is None or _state.path != path:
-                window = 2 * settings.PLATFORM_CLOCK_SKEW_SECONDS
-                _state = NodeState(path, window_seconds=window)
+            if _state is None or _state_dir != directory:
+                path = Path(directory) / "node-state.sqlite3"
+                if _state is None or _state.path != path:
+                    window = 2 * settings.PLATFORM_CLOCK_SKEW_SECONDS
+                    _state = NodeState(path, window_seconds=window)
+                _state_dir = directory
     return _state

@@ -14,6 +14,7 @@ This module imports nothing of the project; it reads the app registry at call ti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.apps import AppConfig, apps
@@ -21,6 +22,26 @@ from django.apps import AppConfig, apps
 from core.conflict_policy import ConflictPolicy
 
 API_PREFIX = "/api/v1/"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A parent row and its link rows: one object, settled as one unit when the two
+    databases diverge (docs/ARCHITECTURE.md#rule-9).
+
+    `parent` and `links` are "app_label.model_name"; `parent_field` is the links' foreign
+    key to the parent; `member_fields` are the links' fields naming what a link points
+    to (one live link per target). The parent carries the list of its live targets in
+    `members_field` (core/aggregates.py), written with every change of its links, so the
+    parent's version alone says what the whole object was, and reconcile can bring the
+    links back in line with whichever version wins.
+    """
+
+    parent: str
+    links: str
+    parent_field: str
+    member_fields: tuple[str, ...]
+    members_field: str = "members"
 
 
 class ServiceConfig(AppConfig):
@@ -43,6 +64,14 @@ class ServiceConfig(AppConfig):
     # "app_label.*" for all of an app's). None: all of the service's own models when its
     # policy is home-node, else none.
     home_node_models: tuple[str, ...] | None = None
+    # Last-writer-wins objects made of a parent row and its link rows (rule 9).
+    aggregates: tuple[Aggregate, ...] = ()
+    # Models whose rows are never hard-deleted, because the other node may reference them
+    # at any moment (rule 8): they are deactivated, and anonymised later.
+    kept_models: tuple[str, ...] = ()
+    # The module (in the service's package) whose CHECKS are the cross-row invariants
+    # reconcile checks and repairs (rule 9); None: the service has none.
+    invariants: str | None = None
     # How a request of this service is exercised in the cluster drills and the contract
     # suite: the dotted path of its examples module (None: the service has none).
     examples: str | None = "examples"
@@ -77,6 +106,11 @@ class ServiceConfig(AppConfig):
 
         return import_module(f"{self.name}.{self.examples}") if self.examples else None
 
+    def invariants_module(self):
+        from importlib import import_module
+
+        return import_module(f"{self.name}.{self.invariants}") if self.invariants else None
+
 
 def services() -> list[ServiceConfig]:
     """Every installed service, in INSTALLED_APPS order."""
@@ -105,6 +139,22 @@ def home_service_of(model) -> str | None:
     """The code of the service whose home node takes writes of `model`, if any."""
     meta = model._meta
     return _home_services().get(f"{meta.app_label}.{meta.model_name}")
+
+
+def aggregates() -> list[Aggregate]:
+    """Every aggregate the services declare."""
+    return [aggregate for config in services() for aggregate in config.aggregates]
+
+
+def kept_models() -> frozenset[str]:
+    """Labels ("app_label.model_name") of the models never hard-deleted (rule 8)."""
+    return frozenset(label for config in services() for label in config.kept_models)
+
+
+def invariant_checks() -> list:
+    """Every service's cross-row invariant checks (their invariants modules' CHECKS)."""
+    modules = (config.invariants_module() for config in services())
+    return [check for module in modules if module is not None for check in module.CHECKS]
 
 
 def public_paths() -> frozenset[str]:

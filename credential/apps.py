@@ -33,6 +33,9 @@ class CredentialConfig(ServiceConfig):
         "replication.homechange",
     )
     examples = None
+    # Other rows on either node reference users and groups at any moment (sessions,
+    # notices, shares): they are deactivated, never deleted (docs/ARCHITECTURE.md#rule-8).
+    kept_models = ("auth.user", "auth.group")
 
     def ready(self):
         from credential import password_change

@@ -22,6 +22,7 @@ from django.db import Error, InterfaceError, OperationalError
 from core import registry
 from core.crypto import envelope
 from core.errors import ErrorCode
+from core.homewrites import HomeMoving, NotTheHome
 from credential.audit import Kind, audit, audit_failure
 from credential.grants import Credential
 from gateway import certification, channel, metrics, once, statement_timeout
@@ -125,6 +126,8 @@ class EnvelopeMiddleware:
                 logger.warning("database unavailable", extra={"path": request.path_info})
                 return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
             return None
+        if isinstance(exception, (HomeMoving, NotTheHome)):  # the write guard: nothing applied
+            return error_response(ErrorCode.HOME_MOVING, retry_after=HomeMoving.retry_after)
         if certification.is_failure(exception):  # Galera: retried by once.apply
             return certification.lost_response(request)
         if certification.is_not_ready(exception):

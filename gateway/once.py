@@ -22,12 +22,14 @@ from django.db import Error, transaction
 from django.http import HttpResponse
 
 from core.errors import ErrorCode
+from core.homewrites import HomeMoving, NotTheHome
 from credential.audit import Kind, audit
 from gateway import certification, channel
 from gateway.problems import error_response
 from gateway.replay import key_scope
 from gateway.routing import routes
-from replication import exactly_once
+from replication import exactly_once, guard
+from replication.homes import homes
 from replication.routers import home_alias, read_from_home
 
 logger = logging.getLogger("platform.gateway")
@@ -35,10 +37,14 @@ API_PREFIX = "/api/v1/"
 
 
 def write_alias(request) -> str:
-    """The database that takes this request's write, hence its record."""
+    """The database that takes this request's write, hence its record. A home-node
+    service whose home is being moved refuses at once (HomeMoving)."""
     code = request.path_info[len(API_PREFIX) :].split("/", 1)[0]
     route = routes.get(code)
     if route is not None and route.home_node_policy:
+        if homes.moving_to(code) is not None:
+            raise HomeMoving(f"the home of {code} is moving", code=code)
+        request.home_code = code
         read_from_home(code)
         return home_alias(code)
     return "default"
@@ -53,11 +59,17 @@ def apply(request, opened, respond) -> HttpResponse:
 
 
 def _attempt(request, opened, respond) -> HttpResponse:
-    alias = write_alias(request)
+    try:
+        alias = write_alias(request)
+    except HomeMoving:
+        return _moving(request, opened)
     scope, nonce = key_scope(opened.key), opened.nonce_b64
     committing = False
     try:
         with transaction.atomic(using=alias):
+            if getattr(request, "home_code", None):
+                # The home's own word, under a lock held to the commit (a move's fence).
+                guard.hold(transaction.get_connection(alias), request.home_code)
             prior = exactly_once.claim(
                 alias=alias,
                 scope=scope,
@@ -91,6 +103,8 @@ def _attempt(request, opened, respond) -> HttpResponse:
                 raise certification.CertificationFailed
             committing = True
         return sealed
+    except (HomeMoving, NotTheHome):
+        return _moving(request, opened)  # nothing was applied: the hand-over is under way
     except exactly_once.OutcomeUnknown as exc:
         logger.warning("outcome unknown", extra={"path": request.path_info, "reason": str(exc)})
         return _unknown(request, opened)
@@ -132,6 +146,12 @@ def _answer_of(sealed: HttpResponse) -> exactly_once.Answer:
 ANSWER_HEADERS = frozenset(
     {"Content-Type", "X-Content-Type", "X-Nonce", "X-Tag", "Retry-After", "Allow", "Cache-Control"}
 )
+
+
+def _moving(request, opened) -> HttpResponse:
+    request.outcome = ErrorCode.HOME_MOVING.value
+    answer = error_response(ErrorCode.HOME_MOVING, retry_after=HomeMoving.retry_after)
+    return channel.seal(answer, opened)
 
 
 def _unknown(request, opened) -> HttpResponse:

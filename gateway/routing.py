@@ -4,6 +4,10 @@ Every process checks a cheap stamp of the table (row count, sum of versions, new
 update) at most once per GATEWAY_ROUTES_REFRESH_SECONDS and reloads only when the stamp
 moved, so an admin's edit (on either node, arriving through replication) applies to
 every worker within that interval plus one request.
+
+The stamp is one hand-written statement, not an ORM aggregate: the request that checks
+it pays for it, four times a second in every worker, and building the aggregate cost
+about nine times the statement itself (bench/PROFILE.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db import connections, router
 from django.urls import include, path
 
 from core import registry
@@ -81,6 +85,20 @@ def _route(row: ServiceRoute) -> Route:
     )
 
 
+def table_stamp() -> tuple:
+    """(rows, sum of versions, newest update) of the routing table, read where the ORM
+    would read it (the home-node router decides the database, as for the rows)."""
+    meta = ServiceRoute._meta
+    connection = connections[router.db_for_read(ServiceRoute)]
+    quote = connection.ops.quote_name
+    version, updated = (quote(meta.get_field(name).column) for name in ("version", "updated_at"))
+    table = quote(meta.db_table)
+    sql = f"SELECT COUNT(*), SUM({version}), MAX({updated}) FROM {table}"  # noqa: S608 - model names
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
+
+
 class RouteTable:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -95,11 +113,7 @@ class RouteTable:
             return
         with self._lock:
             self._checked = now
-            stamp = tuple(
-                ServiceRoute.objects.aggregate(
-                    n=Count("id"), v=Sum("version"), t=Max("updated_at")
-                ).values()
-            )
+            stamp = table_stamp()
             if stamp == self._stamp and not force:
                 return
             rows = ServiceRoute.objects.all()

@@ -17,8 +17,17 @@ def is_mysql(config: dict) -> bool:
     return config.get("ENGINE") == "django.db.backends.mysql"
 
 
-def mysql_init_command(identity: NodeIdentity, *, engine: str = "pair", causal: bool = True) -> str:
-    """The statement every connection runs first: this node's id stride and strict mode.
+def mysql_init_command(
+    identity: NodeIdentity, *, engine: str = "pair", causal: bool = True, through_peer: bool = False
+) -> str:
+    """The statement every connection runs first: this node's ids and strict mode.
+
+    Ids step by twice the node count. Node i takes offset i for the rows it writes on its
+    own database, and i + count for those it writes on the peer's (home-node writes and
+    their request records): a table this node writes on both databases, each with its own
+    auto-increment counter, can then never be given one id twice (error 1062 once the two
+    rows meet, docs/ARCHITECTURE.md#rule-1). Either way node i's ids are i modulo the node
+    count: odd on node 1, even on node 2.
 
     On Galera the cluster sets the stride itself (wsrep_auto_increment_control), so the
     connection leaves it alone, and its reads wait until this member has applied every
@@ -28,9 +37,10 @@ def mysql_init_command(identity: NodeIdentity, *, engine: str = "pair", causal: 
     """
     if engine == "galera":
         return f"SET SESSION wsrep_sync_wait = {1 if causal else 0}, sql_mode = '{SQL_MODE}'"
+    offset = identity.index + (identity.count if through_peer else 0)
     return (
-        f"SET SESSION auto_increment_increment = {identity.count}, "
-        f"auto_increment_offset = {identity.index}, "
+        f"SET SESSION auto_increment_increment = {2 * identity.count}, "
+        f"auto_increment_offset = {offset}, "
         f"sql_mode = '{SQL_MODE}'"
     )
 
@@ -44,6 +54,7 @@ def node_database(
     connect_timeout: int,
     health_checks: bool = False,
     engine: str = "pair",
+    through_peer: bool = False,
 ) -> dict:
     """Django's DATABASES entry for this node's own database (SQLite when unset)."""
     if config is None:
@@ -65,7 +76,9 @@ def node_database(
         options.update(
             {
                 "charset": "utf8mb4",
-                "init_command": mysql_init_command(identity, engine=engine),
+                "init_command": mysql_init_command(
+                    identity, engine=engine, through_peer=through_peer
+                ),
                 "connect_timeout": connect_timeout,
             }
         )

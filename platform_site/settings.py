@@ -93,12 +93,15 @@ MIDDLEWARE = [
     "gateway.middleware.RoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own, standing aside for sealed requests (gateway/browser_middleware.py).
+    "gateway.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "gateway.browser_middleware.AuthenticationMiddleware",
+    "gateway.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The admin's home-node writes: validated at the home, a lost race a form error.
+    "replication.middleware.AdminHomeWritesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_site.urls"
@@ -130,7 +133,8 @@ DATABASES = {
     )
 }
 # The other node's database: replication checks and home-node writes use it. Writes
-# through it keep this node's auto-increment offset, so their ids stay this node's.
+# through it take this node's ids of their own (platform_site/databases.py), never the
+# ids of this node's writes on its own database.
 PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
 if PEER_DATABASE is not None and PLATFORM_DB_ENGINE == "galera":
     raise ConfigurationError(
@@ -144,6 +148,7 @@ if PEER_DATABASE is not None:
         conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
         connect_timeout=env_int(ENV, "PEER_DATABASE_CONNECT_TIMEOUT", 1, minimum=1),
         health_checks=True,
+        through_peer=True,
     )
     DATABASES["peer"]["TEST"] = {"MIRROR": "default"}
     # The exactly-once fence's connection to the peer: a read that must answer quickly or
@@ -170,6 +175,9 @@ PLATFORM_MAX_LAG_MS = env_int(ENV, "PLATFORM_MAX_LAG_MS", 1000, minimum=100)
 PLATFORM_REQUEST_RECORD_HOURS = env_int(ENV, "PLATFORM_REQUEST_RECORD_HOURS", 24, minimum=1)
 # /health/replication/ fails when the peer's replicated heartbeat is older than this.
 PLATFORM_MAX_HEARTBEAT_AGE_MS = env_int(ENV, "PLATFORM_MAX_HEARTBEAT_AGE_MS", 5000, minimum=1)
+# /health/replication/ and replication_status fail (`clock_skew`) when this node's clock is
+# further than this from its database's or the peer database's (replication/clock.py).
+PLATFORM_MAX_CLOCK_SKEW_MS = env_int(ENV, "PLATFORM_MAX_CLOCK_SKEW_MS", 500, minimum=1)
 # The one node that runs schema migrations; replication carries them to the others.
 PLATFORM_MIGRATION_NODE = env_int(ENV, "PLATFORM_MIGRATION_NODE", 1, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

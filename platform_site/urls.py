@@ -46,13 +46,14 @@ urlpatterns = [
         ),
         name="health",
     ),
-    # Monitoring's: replication both ways and the peer's heartbeat.
+    # Monitoring's: replication both ways, the peer's heartbeat, the clocks' skew.
     path(
         "health/replication/",
         health_view(
             checks=[
                 "replication.health.ReplicationRunning",
                 "replication.health.PeerHeartbeatFresh",
+                "replication.health.ClockSkewBounded",
             ]
         ),
         name="health-replication",

@@ -6,11 +6,13 @@ Registered with the database tag, so they run on `migrate` and on
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.db import connections
 from django.db.utils import OperationalError
 
+from core import registry
 from replication.identity import (
     galera_identity_problems,
     identity_problems,
@@ -79,3 +81,43 @@ def check_unique_constraints(app_configs=None, **kwargs):
         for rule in audit()
         if rule.verdict == "UNSAFE"
     ]
+
+
+@register("active_active")
+def check_kept_rows_are_not_deletable(app_configs=None, **kwargs):
+    """Data rule 8: no admin offers to delete a kept model's rows (users, groups); the
+    write guard refuses the DELETE anyway (replication/guard.py)."""
+    from django.contrib.admin.sites import all_sites
+
+    errors = []
+    for label in sorted(registry.kept_models()):
+        model = apps.get_model(label)
+        for site in all_sites:
+            if not site.is_registered(model):
+                continue
+            if site.get_model_admin(model).has_delete_permission(_EVERY_PERMISSION):
+                errors.append(
+                    Error(
+                        f"{label}: the admin ({site.name}) offers to delete rows that other "
+                        "nodes may reference at any moment; a delete racing their inserts "
+                        "stops replication (errors 1451/1452)",
+                        hint="Deactivate instead: deny has_delete_permission "
+                        "(core.admin.NoHardDeleteMixin); see docs/ARCHITECTURE.md#rule-8.",
+                        id="replication.E004",
+                    )
+                )
+    return errors
+
+
+class _EveryPermission:
+    """A request whose user holds every permission: what would the admin offer?"""
+
+    class user:
+        is_active = is_staff = is_superuser = True
+
+        @staticmethod
+        def has_perm(perm, obj=None) -> bool:
+            return True
+
+
+_EVERY_PERMISSION = _EveryPermission()

@@ -55,3 +55,52 @@ def text_report(result: CompareResult) -> str:
     differing = [t.table.name for t in result.tables if t.differs]
     lines.append(f"DIFFERENT: {', '.join(differing)}" if differing else "EQUAL")
     return "\n".join(lines)
+
+
+def object_findings(result: CompareResult, *, local: str = "default", peer: str = "peer") -> dict:
+    """The checksum's object view (rule 9): the objects its differing rows belong to,
+    aggregates whose links disagree with their parent on either database, and cross-row
+    invariants broken on either."""
+    from replication import aggregates, invariants
+
+    known = aggregates.shapes()
+    objects: dict[tuple, int] = {}
+    for table in result.tables:
+        for row in table.rows:
+            unit = aggregates.unit_of(table.table, row.pk, known, local=local, peer=peer)
+            objects[unit.key] = objects.get(unit.key, 0) + 1
+    sides = {local: "this", peer: "peer"}
+    inconsistent = [
+        {"database": sides[alias], "table": unit.table.name, "pk": unit.pk, "detail": why}
+        for alias in (local, peer)
+        for unit, why in aggregates.all_inconsistent(alias)
+    ]
+    found = invariants.compare(local=local, peer=peer)
+    broken = [_violation(v, "both") for v in found.both]
+    broken += [_violation(v, sides[alias]) for alias, v in found.one_side]
+    return {
+        "objects": [{"table": t, "pk": pk, "rows": n} for (t, pk), n in objects.items()],
+        "inconsistent": inconsistent,
+        "invariants": broken,
+    }
+
+
+def _violation(violation, where: str) -> dict:
+    return {"rule": violation.rule, "on": where, "detail": violation.detail}
+
+
+def object_report(findings: dict) -> list[str]:
+    lines = []
+    if findings["objects"]:
+        shown = ", ".join(
+            f"{o['table']} pk={o['pk']} ({o['rows']} row(s))" for o in findings["objects"]
+        )
+        lines.append(f"objects differing: {shown}")
+    lines += [
+        f"LINKS DISAGREE on {i['database']}: {i['table']} pk={i['pk']}: {i['detail']}"
+        for i in findings["inconsistent"]
+    ]
+    lines += [
+        f"INVARIANT BROKEN ({v['on']}): {v['rule']}: {v['detail']}" for v in findings["invariants"]
+    ]
+    return lines

@@ -33,7 +33,7 @@ from django.db import DatabaseError, connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from replication import galera, lag
+from replication import clock, galera, lag
 from replication.status import read_replica
 
 
@@ -157,3 +157,15 @@ class PeerHeartbeatFresh(HealthCheck):
         age = lag.local_lag(health_alias()).heartbeat_age_ms
         if age is None or age > settings.PLATFORM_MAX_HEARTBEAT_AGE_MS:
             raise ServiceUnavailable(f"peer heartbeat age {age} ms")
+
+
+@dataclasses.dataclass
+class ClockSkewBounded(HealthCheck):
+    """This node's clock within PLATFORM_MAX_CLOCK_SKEW_MS of its own database's and the
+    peer database's (monitoring only; `clock_skew`, docs/ARCHITECTURE.md#rule-11)."""
+
+    @_closing
+    def run(self):
+        found = clock.problems(clock.skews())
+        if found:
+            raise ServiceUnavailable("; ".join(found))

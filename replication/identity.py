@@ -91,7 +91,9 @@ def identity_problems(
             problems.append(
                 f"the server's {variable} is {actual}, but this node's {setting} means {wanted}"
             )
-    if (server.session_increment, server.session_offset) != (node_count, node_index):
+    # Ids step by twice the count (platform_site/databases.py): this connection, to the
+    # node's own database, takes the node's own offset.
+    if (server.session_increment, server.session_offset) != (2 * node_count, node_index):
         problems.append(
             "this connection's auto_increment settings were not applied by init_command "
             f"(increment {server.session_increment}, offset {server.session_offset})"

@@ -11,7 +11,9 @@ labelled with this node's name (`node`) as the alert rules expect
 - `platform_replication_lag_seconds`: how far behind the backlog it is applying from its
   live peer, as the load balancer's health check measures it (`replication/lag.py`);
 - `platform_replication_heartbeat_age_seconds`: age of the peer's newest heartbeat
-  applied here (+Inf before the first one arrives).
+  applied here (+Inf before the first one arrives);
+- `platform_clock_skew_seconds{against}`: this node's clock minus its own database's
+  (`database`) and the peer database's (`peer`), measured at the scrape.
 
 Also `platform_home_node{service}` (the node index taking each service's home-node
 writes, as this process routes them) and `platform_exactly_once_doubles` (requests
@@ -31,7 +33,7 @@ from django.conf import settings
 from prometheus_client.core import GaugeMetricFamily
 
 from core import registry
-from replication import exactly_once, lag
+from replication import clock, exactly_once, lag
 from replication.health import health_alias
 from replication.homes import homes
 
@@ -141,21 +143,35 @@ class DoublesCollector:
         )
 
 
+class ClockSkewCollector:
+    """`platform_clock_skew_seconds{against="database"|"peer"}`: this node's clock minus its
+    own database's and the peer database's, signed, measured now (replication/clock.py).
+    A database that cannot be reached gives no sample (its own alerts say so)."""
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "platform_clock_skew_seconds",
+            "This node's clock minus its database's or the peer database's, in seconds.",
+            labels=["against"],
+        )
+        for against, reading in clock.skews().items():
+            if reading is not None:
+                family.add_metric([against], reading.skew)
+        yield family
+
+
 _doubles = DoublesCollector()
 
 
 def collectors() -> dict:
-    """The replication app's scrape-time collectors, by name, for the node's /metrics.
-
-    The clock skew collector (`platform_clock_skew_seconds`, the node's clock against
-    its database's and the peer's) is registered here too, as "clock_skew".
-    """
+    """The replication app's scrape-time collectors, by name, for the node's /metrics."""
     if settings.PLATFORM_DB_ENGINE == "galera":  # one cluster: no peer, no home, no doubles
         from replication.galera_metrics import GaleraCollector
 
-        return {"galera": GaleraCollector()}
+        return {"galera": GaleraCollector(), "clock_skew": ClockSkewCollector()}
     return {
         "replication": ReplicationCollector(),
         "home_node": HomeNodeCollector(),
         "doubles": _doubles,
+        "clock_skew": ClockSkewCollector(),
     }

@@ -31,14 +31,22 @@ class ServiceHome(VersionedModel):
     """Which node's database takes a service's home-node writes.
 
     One row per service that has home-node data (the credential service and the services
-    declaring the home-node policy); a service with no row uses
-    PLATFORM_HOME_NODE_DEFAULT. Changed only by `move_home`, which fences the hand-over.
-    Its writes go to the credential service's home, so the UNIQUE code cannot race.
+    declaring the home-node policy), made after `migrate` with PLATFORM_HOME_NODE_DEFAULT.
+    Changed only by `move_home`, which fences the hand-over: while `moving_to` is set,
+    every write of the service is refused (`home_moving`). Every home-node write reads
+    this row on the database it writes to, under a shared lock held to its commit
+    (replication/guard.py), so a fence applied on a database has drained it. Its writes
+    go to the credential service's home, so the UNIQUE code cannot race.
     """
 
     code = models.SlugField(max_length=40, unique=True)
     home_node = models.PositiveSmallIntegerField(
         help_text="Node index whose database takes this service's home-node writes."
+    )
+    moving_to = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="While a move is under way: the new home; the service's writes wait.",
     )
 
     class Meta:

@@ -1,50 +1,71 @@
-"""Settle rows the checksum found different, for last-writer-wins tables only.
+"""Settle what the checksum found different, one object at a time (rules 4, 9 and 11).
 
-A table is settled automatically when its model carries `updated_at`, `version` and
-`origin_node` and its writes are not home-node (core.registry.home_service_of).
-For each differing row the newest `updated_at` wins; on equal `updated_at` the LOWER
-`origin_node` wins — an arbitrary but fixed rule, so both nodes would choose alike.
-Rows of other tables (append-only, home-node, unversioned) are only reported: they
-need an operator. Nothing is ever deleted.
+Each differing row is settled as part of its object (replication/aggregates.py): a
+last-writer-wins row alone, or an aggregate — a parent and its link rows. The object is
+taken whole from the side whose parent has the newest `updated_at`; on an equal
+`updated_at` the LOWER `origin_node` wins (a fixed rule, so both nodes would choose
+alike). An aggregate's links then follow the winning parent's members list: one live link
+per member, every other link soft-deleted. Rows of append-only and home-node tables are
+only reported: they need an operator. Nothing is ever deleted.
 
-The winner's full row is written onto the loser's database in one statement, in a
-transaction there:
-- the row exists on both sides: `INSERT … ON DUPLICATE KEY UPDATE` of every column. It
-  is logged as a row update and replicates back to the winner as a no-op (same values).
-- the row exists on the winner only: the same statement inserts it, with the binary
-  log off for that transaction. A logged insert would replicate back to the winner,
-  which already holds the key, and stop its SQL thread with error 1062 (measured on
-  MariaDB 10.11); the winner has the row already, so nothing needs to travel. This
-  needs the BINLOG ADMIN (or SUPER) privilege for the platform's database user.
-Each decision is re-read just before it is applied, and skipped if either side
-changed since the plan was made (run the checksum again).
+Never an older write because of the clocks: stamps follow each node's database clock
+(core/clock.py), and the two databases' clocks are measured against each other when the
+plan is made (replication/clock.py). Two parents whose stamps are closer than that
+measured skew (plus its uncertainty), but not equal, cannot be ordered by time: they are
+referred to an operator instead of guessed.
+
+Writes are conditional and leave no echo. For each object, in one transaction on each
+database: its rows are locked on both; each database must have applied everything the
+other has logged (GTID wait — otherwise a change still in flight would land on top of the
+settlement later); both sides must still be exactly what the plan compared; then the
+target rows are written where they differ, with the binary log off. A settling write
+therefore never replicates: it cannot reach the other database late, over a newer edit
+(that needs BINLOG ADMIN, or SUPER, for the platform's database user). Afterwards
+`verify` reads every settled object on both databases again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connections, transaction
 
 from core.registry import home_service_of
-from replication.checksum import CompareResult, Table, quoted, select_sql
+from replication import clock, gtid
+from replication.aggregates import (
+    Side,
+    Unit,
+    disagreement,
+    shapes,
+    snapshot,
+    unit_of,
+)
+from replication.checksum import CompareResult, Table, quoted
+from replication.links import target_links
 
 STAMP_FIELDS = {"updated_at", "version", "origin_node"}
 WRITTEN, MOVED = "written", "changed since the plan"
+CATCH_UP_SECONDS = 2.0
 
 
 @dataclass
-class Decision:
-    table: Table
-    pk: object
-    winner: str  # alias holding the row that wins
+class Settlement:
+    unit: Unit
+    winner: str  # the alias whose parent wins
     loser: str
-    row: dict  # the winner's full row, by column
-    loser_row: dict | None  # None: the loser lacks the row (a copy)
+    seen: dict[str, Side]  # each side as the plan read it
+    target: Side  # what both sides become
 
     @property
-    def copy(self) -> bool:
-        return self.loser_row is None
+    def row(self) -> dict:
+        return self.target.parent
+
+    def writes(self, alias: str) -> int:
+        """How many rows of the object differ on `alias` from the target."""
+        seen = self.seen[alias]
+        changed = int(seen.parent != self.target.parent)
+        return changed + sum(seen.links.get(pk) != row for pk, row in self.target.links.items())
 
 
 @dataclass
@@ -57,8 +78,9 @@ class Referral:
 
 @dataclass
 class Plan:
-    decisions: list[Decision] = field(default_factory=list)
+    settlements: list[Settlement] = field(default_factory=list)
     needs_operator: list[Referral] = field(default_factory=list)
+    skew: clock.Reading | None = None  # the databases' clocks, peer minus this node's
 
 
 def settles_automatically(table: Table) -> str | None:
@@ -71,41 +93,61 @@ def settles_automatically(table: Table) -> str | None:
     return None
 
 
-def read_row(alias: str, table: Table, pk) -> dict | None:
-    sql = select_sql(
-        table, ", ".join(quoted(c) for c in table.columns), f" WHERE {quoted(table.pk)} = %s"
-    )
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    return None if row is None else dict(zip(table.columns, row, strict=True))
-
-
 def stamp(row: dict) -> tuple:
     """Orders rows by who wins: newest updated_at, then the lower origin_node."""
     return (row["updated_at"], -row["origin_node"])
 
 
-def decide(table: Table, pk, *, local: str, peer: str) -> Decision | Referral | None:
-    mine, theirs = read_row(local, table, pk), read_row(peer, table, pk)
-    if mine is None and theirs is None:
-        return None  # gone from both sides since the checksum
+def skew_bound(reading: clock.Reading | None) -> float:
+    return 0.0 if reading is None else abs(reading.skew) + reading.uncertainty
+
+
+def choose(unit: Unit, sides: dict[str, Side], bound: float) -> str | Referral | None:
+    """The alias whose parent wins, a Referral, or None (nothing left to settle)."""
+    (local, mine), (peer, theirs) = ((a, s.parent) for a, s in sides.items())
     if mine is None or theirs is None:
-        winner, row = (local, mine) if theirs is None else (peer, theirs)
-        return Decision(table, pk, winner, peer if winner == local else local, row, None)
+        return None if mine is theirs else (local if theirs is None else peer)
     if mine == theirs:
-        return None  # settled by replication since the checksum
+        return local  # the parents agree: only the links need settling
     if stamp(mine) == stamp(theirs):
         reason = "same updated_at and origin_node on both sides, different values"
-        return Referral(table.name, pk, "different", reason)
-    if stamp(mine) > stamp(theirs):
-        return Decision(table, pk, local, peer, mine, theirs)
-    return Decision(table, pk, peer, local, theirs, mine)
+        return Referral(unit.table.name, unit.pk, "different", reason)
+    gap = abs((mine["updated_at"] - theirs["updated_at"]).total_seconds())
+    if 0 < gap <= bound:
+        reason = (
+            f"written {gap * 1000:.3f} ms apart, within the measured clock skew between the "
+            f"databases ({bound * 1000:.3f} ms): which came last cannot be told"
+        )
+        return Referral(unit.table.name, unit.pk, "different", reason)
+    return local if stamp(mine) > stamp(theirs) else peer
 
 
-def plan(result: CompareResult, *, local: str = "default", peer: str = "peer") -> Plan:
-    """What `apply` would do for every differing row of `result`."""
-    made = Plan()
+def settlement_of(unit: Unit, *, local: str, peer: str, bound: float):
+    """A Settlement, a Referral, or None when both sides already agree."""
+    sides = {local: snapshot(unit, local), peer: snapshot(unit, peer)}
+    consistent = unit.shape is None or all(
+        disagreement(unit.shape, s) is None for s in sides.values()
+    )
+    if sides[local] == sides[peer] and consistent:
+        return None
+    winner = choose(unit, sides, bound)
+    if winner is None or isinstance(winner, Referral):
+        return winner
+    loser = peer if winner == local else local
+    target = Side(parent=sides[winner].parent)
+    if unit.shape is not None:
+        links = target_links(unit.shape, sides, winner=winner)
+        if isinstance(links, str):
+            return Referral(unit.table.name, unit.pk, "different", links)
+        target.links = links
+    return Settlement(unit, winner, loser, sides, target)
+
+
+def plan(result: CompareResult, *, local: str = "default", peer: str = "peer", extra=()) -> Plan:
+    """What `apply` would do for every object with a differing row in `result` (and for
+    the `extra` units, e.g. aggregates whose links disagree with their parent)."""
+    made = Plan(skew=clock.database_skew(local, peer))
+    known, units = shapes(), {}
     for table_result in result.tables:
         table = table_result.table
         reason = settles_automatically(table)
@@ -113,11 +155,17 @@ def plan(result: CompareResult, *, local: str = "default", peer: str = "peer") -
             if reason is not None:
                 made.needs_operator.append(Referral(table.name, diff.pk, diff.where, reason))
                 continue
-            outcome = decide(table, diff.pk, local=local, peer=peer)
-            if isinstance(outcome, Referral):
-                made.needs_operator.append(outcome)
-            elif outcome is not None:
-                made.decisions.append(outcome)
+            unit = unit_of(table, diff.pk, known, local=local, peer=peer)
+            units.setdefault(unit.key, unit)
+    for unit in extra:
+        units.setdefault(unit.key, unit)
+    bound = skew_bound(made.skew)
+    for unit in units.values():
+        outcome = settlement_of(unit, local=local, peer=peer, bound=bound)
+        if isinstance(outcome, Referral):
+            made.needs_operator.append(outcome)
+        elif outcome is not None:
+            made.settlements.append(outcome)
     return made
 
 
@@ -133,37 +181,67 @@ def upsert_sql(table: Table) -> str:
     )
 
 
-def apply_decision(decision: Decision) -> str:
-    """Write the winner's row onto the loser; WRITTEN, MOVED or why it failed."""
-    if read_row(decision.winner, decision.table, decision.pk) != decision.row:
-        return MOVED
-    connection = connections[decision.loser]
-    try:
-        if not decision.copy:
-            return _write_locked(decision)
-        # The server refuses to switch sql_log_bin inside a transaction: switch it around one.
-        with connection.cursor() as cursor:
+@contextlib.contextmanager
+def binlog_off(*aliases: str):
+    """Settling writes stay on the database they are made on (see the module docstring).
+    The server refuses to switch sql_log_bin inside a transaction: switch it around."""
+    for alias in aliases:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SET SESSION sql_log_bin = 0")
-        try:
-            return _write_locked(decision)
-        finally:
-            with connection.cursor() as cursor:
+    try:
+        yield
+    finally:
+        for alias in aliases:
+            with connections[alias].cursor() as cursor:
                 cursor.execute("SET SESSION sql_log_bin = 1")
+
+
+def _write(unit: Unit, alias: str, now: Side, target: Side) -> None:
+    rows = [(unit.table, now.parent, target.parent)]
+    if unit.shape is not None:
+        rows += [(unit.shape.links, now.links.get(pk), row) for pk, row in target.links.items()]
+    with connections[alias].cursor() as cursor:
+        for table, current, wanted in rows:  # the parent first: the links refer to it
+            if wanted is not None and current != wanted:
+                cursor.execute(upsert_sql(table), [wanted[c] for c in table.columns])
+
+
+def apply_settlement(settlement: Settlement, *, local: str, peer: str) -> str:
+    """Write the target on both sides if nothing moved; WRITTEN, MOVED or why not."""
+    unit = settlement.unit
+    try:
+        with transaction.atomic(using=local), transaction.atomic(using=peer):
+            now = {alias: snapshot(unit, alias, lock=True) for alias in (local, peer)}
+            behind = gtid.backlog(local, peer, timeout=CATCH_UP_SECONDS)
+            if behind is not None:
+                return f"not written: {behind} (replication in flight; run it again)"
+            if now != settlement.seen:
+                return MOVED
+            for alias in (local, peer):
+                _write(unit, alias, now[alias], settlement.target)
+        return WRITTEN
     except DatabaseError as exc:
-        # E.g. a copied row whose parent row is missing on the loser too (foreign key).
+        # E.g. a copied row whose parent row is missing on that side too (foreign key).
         return f"failed: {exc}"
 
 
-def _write_locked(decision: Decision) -> str:
-    table, pk = decision.table, decision.pk
-    with transaction.atomic(using=decision.loser), connections[decision.loser].cursor() as cur:
-        cur.execute(select_sql(table, "1", f" WHERE {quoted(table.pk)} = %s FOR UPDATE"), [pk])
-        if read_row(decision.loser, table, pk) != decision.loser_row:
-            return MOVED
-        cur.execute(upsert_sql(table), [decision.row[c] for c in table.columns])
-    return WRITTEN
+def apply(made: Plan, *, local: str = "default", peer: str = "peer") -> list[tuple]:
+    """Carry out each settlement in plan order; (settlement, outcome) pairs."""
+    with binlog_off(local, peer):
+        return [(s, apply_settlement(s, local=local, peer=peer)) for s in made.settlements]
 
 
-def apply(made: Plan) -> list[tuple[Decision, str]]:
-    """Carry out each decision in plan order; (decision, outcome) pairs."""
-    return [(decision, apply_decision(decision)) for decision in made.decisions]
+def verify(applied: list[tuple], *, local: str = "default", peer: str = "peer", wait=10.0):
+    """After replication has caught up (up to `wait` s): each settled object read again on
+    both databases; (settlement, what is still wrong) for each that does not agree."""
+    written = [settlement for settlement, outcome in applied if outcome == WRITTEN]
+    behind = gtid.backlog(local, peer, timeout=wait) if written else None
+    unsettled = []
+    for settlement in written:
+        mine, theirs = snapshot(settlement.unit, local), snapshot(settlement.unit, peer)
+        shape = settlement.unit.shape
+        if mine != theirs:
+            unsettled.append((settlement, behind or "the two databases still differ"))
+        elif shape is not None and (why := disagreement(shape, mine)) is not None:
+            unsettled.append((settlement, why))
+    return unsettled

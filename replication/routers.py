@@ -16,6 +16,7 @@ import contextvars
 
 from django.conf import settings
 from django.core.signals import request_started
+from django.db import OperationalError
 
 from core.registry import home_service_of
 from replication.homes import homes
@@ -77,3 +78,17 @@ def read_from_home(code: str) -> None:
 
 def wrote_to_home_peer() -> bool:
     return bool(_home_written.get())
+
+
+def home_unreachable(exc: BaseException) -> str | None:
+    """What to tell an operator whose command could not reach a home database over the
+    peer connection (a partition, the home down); None for any other failure."""
+    if not isinstance(exc, OperationalError) or not wrote_to_home_peer():
+        return None
+    codes = ", ".join(sorted(_home_written.get()))
+    home = 3 - settings.PLATFORM_NODE_INDEX
+    return (
+        f"the home database of {codes} (node {home}, PEER_DATABASE_URL) cannot be reached "
+        f"from node {settings.PLATFORM_NODE_INDEX}: nothing was written there "
+        f"(docs/ARCHITECTURE.md#rule-7). {exc.args[-1] if exc.args else exc}"
+    )

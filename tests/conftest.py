@@ -18,6 +18,7 @@ from credential.models import Grant
 from credential.sessions import forget_cached_sessions
 from gateway.models import ServiceRoute
 from gateway.routing import routes
+from replication.homes import homes
 from tests.support.transport import InProcessTransport
 
 PASSWORD = "Tr0ub4dor&3-horse-staple"
@@ -30,17 +31,21 @@ def granted_services() -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches(settings, tmp_path):
+    # Each cache outlives the rolled-back rows it was filled from (a home moved to node 2
+    # in one test was still node 2 for the next one's move_home).
     # The node's own store too (revocations, nonces, failure tallies): one test's
     # failures from 127.0.0.1 must not fold into the next one's audit window.
     settings.PLATFORM_STATE_DIR = str(tmp_path / "node-state")
     keyring.clear()
     clear_grant_cache()
     routes.clear()
+    homes.clear()
     forget_cached_sessions()
     yield
     keyring.clear()
     clear_grant_cache()
     routes.clear()
+    homes.clear()
     forget_cached_sessions()
 
 

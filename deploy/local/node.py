@@ -116,7 +116,10 @@ class PlatformNode:
                 "PLATFORM_STATE_DIR": str(self.base_dir / "state"),
                 "GUNICORN_BIND": bind,
                 "GUNICORN_WORKERS": str(self.workers),
-                "PYTHONPATH": str(PROJECT_DIR),
+                # The project always; a node's own entries (a test's shim) before it.
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [self.env.get("PYTHONPATH"), str(PROJECT_DIR)])
+                ),
             }
         )
         if self.web_server:

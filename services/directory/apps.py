@@ -8,3 +8,6 @@ class DirectoryConfig(ServiceAppConfig):
     code = "directory"
     display_name = "Directory"
     conflict_policy = ConflictPolicy.LAST_WRITER_WINS
+    # One live profile per person, no deleted department with live members, no cycle in
+    # the department tree: checked and repaired at reconcile (invariants.py).
+    invariants = "invariants"

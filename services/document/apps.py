@@ -1,4 +1,5 @@
 from core.conflict_policy import ConflictPolicy
+from core.registry import Aggregate
 from services.base.apps import ServiceAppConfig
 
 
@@ -8,3 +9,11 @@ class DocumentConfig(ServiceAppConfig):
     code = "document"
     display_name = "Documents"
     conflict_policy = ConflictPolicy.LAST_WRITER_WINS
+    aggregates = (
+        Aggregate(
+            parent="document.file",
+            links="document.share",
+            parent_field="file",
+            member_fields=("user", "group"),
+        ),
+    )

@@ -6,7 +6,9 @@ are mutable rows too (soft-deleted when revoked). A version and its content are 
 ever inserted. Version numbers are computed as max + 1 with the file row locked, which
 holds on one database; there is deliberately no unique constraint on (file, number), so
 two nodes uploading at the same moment may both write the same number, and readers
-take the newest row of a number.
+take the newest row of a number (both stay listed). The file and its shares are one
+aggregate (apps.py): every share added or removed writes the file's `members` as its next
+version, so reconcile settles the file and its shares together from the newer file.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class File(ServiceModel):
     )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True, max_length=5000)
+    # The shares' live links as this version has them, "user:<id>" / "group:<id>"
+    # (core/aggregates.py): the file and its shares are one aggregate (rule 9).
+    members = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-id"]

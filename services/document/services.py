@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.http import Http404
 
-from core.activeactive import soft_delete, versioned_update, write_transaction
+from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
+from core.aggregates import link_key
 from services.base.exceptions import ServiceError
 from services.document.errors import DocumentCode
 from services.document.models import File, FileContent, FileVersion, Share
@@ -45,18 +46,33 @@ def version_add(*, file: File, created_by, content: bytes) -> FileVersion:
 
 
 def share_add(*, file: File, created_by, user=None, group=None) -> Share:
-    """Share with one user or one group; the file row lock keeps the duplicate check honest."""
+    """Share with one user or one group; the file row lock keeps the duplicate check honest.
+
+    The file's members list is written too, as its next version: a share is part of the
+    file's aggregate (docs/ARCHITECTURE.md#rule-9)."""
     with write_transaction(File):
         locked = _lock(file)
         if user is not None and user.pk == locked.owner_id:
             raise ServiceError(DocumentCode.ALREADY_SHARED, "The owner already has the file.")
         if Share.objects.filter(file=locked, user=user, group=group).exists():
             raise ServiceError(DocumentCode.ALREADY_SHARED, "The file is already shared with them.")
-        return Share.objects.create(file=locked, user=user, group=group, created_by=created_by)
+        share = Share.objects.create(file=locked, user=user, group=group, created_by=created_by)
+        _members_write(locked)
+        return share
 
 
 def share_remove(*, share: Share, version: int) -> None:
-    soft_delete(share, version=version)
+    with write_transaction(File):
+        locked = _lock(share.file)
+        soft_delete(share, version=version)
+        _members_write(locked)
+
+
+def _members_write(file: File) -> None:
+    """Record the file's live shares on the file itself, as its next version."""
+    live = Share.objects.filter(file=file).values("user_id", "group_id")
+    file.members = sorted({link_key(values, ("user", "group")) for values in live})
+    versioned_save(file, fields=["members"])
 
 
 def _lock(file: File) -> File:

@@ -1,4 +1,5 @@
 from core.conflict_policy import ConflictPolicy
+from core.registry import Aggregate
 from services.base.apps import ServiceAppConfig
 
 
@@ -8,3 +9,11 @@ class NoticeConfig(ServiceAppConfig):
     code = "notice"
     display_name = "Notices"
     conflict_policy = ConflictPolicy.LAST_WRITER_WINS
+    aggregates = (
+        Aggregate(
+            parent="notice.notice",
+            links="notice.noticeaudience",
+            parent_field="notice",
+            member_fields=("group",),
+        ),
+    )

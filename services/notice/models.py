@@ -6,6 +6,8 @@ link table rather than a `ManyToManyField`: Django's automatic table carries a U
 (notice, group) pair that two nodes could race on, and removing a group would hard-delete
 a link the other node may be removing too — either stops replication. Links are
 therefore only inserted and soft-deleted (`notice.audience_links` holds the live ones).
+The notice and its audience links are one aggregate (apps.py): the notice's `members`
+lists the live links, so reconcile settles both from the newer notice.
 Read receipts are append-only; a second one for a person is harmless and ignored.
 """
 
@@ -29,6 +31,9 @@ class Notice(ServiceModel):
     pinned = models.BooleanField(default=False)
     publish_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # The audience's live links as this version has them, "group:<id>" (core/aggregates.py):
+    # the notice and its links are one aggregate (docs/ARCHITECTURE.md#rule-9).
+    members = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-pinned", "-publish_at", "-id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
+from core.aggregates import members
 from services.notice import selectors
 from services.notice.models import Notice, NoticeAudience, ReadReceipt
 
@@ -25,7 +26,12 @@ def notice_create(
         fields["publish_at"] = publish_at
     with write_transaction(Notice):
         notice = Notice.objects.create(
-            author=author, title=title, body=body, for_everyone=groups is None, **fields
+            author=author,
+            title=title,
+            body=body,
+            for_everyone=groups is None,
+            members=_members(groups),
+            **fields,
         )
         _add_links(notice, groups or [])
     return notice
@@ -39,7 +45,7 @@ def notice_update(*, notice: Notice, version: int, changes: dict, groups=...) ->
     """
     with write_transaction(Notice):
         if groups is not ...:
-            changes = {**changes, "for_everyone": groups is None}
+            changes = {**changes, "for_everyone": groups is None, "members": _members(groups)}
         notice = versioned_update(notice, version=version, changes=changes)
         if groups is not ...:
             _replace_links(notice, groups or [])
@@ -60,6 +66,10 @@ def notice_mark_read(*, notice: Notice, reader) -> tuple[ReadReceipt, bool]:
     if existing is not None:
         return existing, False
     return ReadReceipt.objects.create(notice=notice, reader=reader), True
+
+
+def _members(groups: list | None) -> list[str]:
+    return members("group", (group.pk for group in groups or ()))
 
 
 def _add_links(notice: Notice, groups: list) -> None:

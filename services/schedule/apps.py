@@ -1,4 +1,5 @@
 from core.conflict_policy import ConflictPolicy
+from core.registry import Aggregate
 from services.base.apps import ServiceAppConfig
 
 
@@ -8,3 +9,11 @@ class ScheduleConfig(ServiceAppConfig):
     code = "schedule"
     display_name = "Schedule"
     conflict_policy = ConflictPolicy.LAST_WRITER_WINS
+    aggregates = (
+        Aggregate(
+            parent="schedule.event",
+            links="schedule.eventattendee",
+            parent_field="event",
+            member_fields=("user",),
+        ),
+    )

@@ -5,7 +5,9 @@ deletion only). Attendees are a many-to-many to users kept in an explicit link t
 rather than a `ManyToManyField`: Django's automatic table carries a UNIQUE (event, user)
 pair that two nodes could race on, and removing an attendee would hard-delete a link the
 other node may be removing too — either stops replication. Links are therefore only
-inserted and soft-deleted (`event.attendee_links` holds the live ones).
+inserted and soft-deleted (`event.attendee_links` holds the live ones). The event and
+its attendee links are one aggregate (apps.py): the event's `members` lists the live
+links, so reconcile settles both from the newer event.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class Event(ServiceModel):
     end = models.DateTimeField()
     location = models.CharField(max_length=200, blank=True)
     private = models.BooleanField(default=False)
+    # The attendees' live links as this version has them, "user:<id>" (core/aggregates.py):
+    # the event and its attendee links are one aggregate (docs/ARCHITECTURE.md#rule-9).
+    members = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["start", "id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
+from core.aggregates import members
 from services.schedule.models import Event, EventAttendee
 
 
@@ -28,6 +29,7 @@ def event_create(
             description=description,
             location=location,
             private=private,
+            members=_members(attendees),
         )
         _add_attendees(event, attendees)
     return event
@@ -40,6 +42,8 @@ def event_update(*, event: Event, version: int, changes: dict, attendees=...) ->
     always finds the rows it updates.
     """
     with write_transaction(Event):
+        if attendees is not ...:
+            changes = {**changes, "members": _members(attendees)}
         event = versioned_update(event, version=version, changes=changes)
         if attendees is not ...:
             _replace_attendees(event, attendees)
@@ -48,6 +52,10 @@ def event_update(*, event: Event, version: int, changes: dict, attendees=...) ->
 
 def event_delete(*, event: Event, version: int) -> None:
     soft_delete(event, version=version)
+
+
+def _members(users) -> list[str]:
+    return members("user", (user.pk for user in users))
 
 
 def _add_attendees(event: Event, users) -> None:

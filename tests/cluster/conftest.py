@@ -72,3 +72,18 @@ def on_node(api: PlatformClient, cluster, index: int) -> PlatformClient:
     """The same session, sent to another node."""
     api.base_urls = [cluster.node(index).url]
     return api
+
+
+@pytest.fixture(scope="session")
+def pt_dsn(cluster):
+    """pt-table-checksum's login on the cluster's pair (tests/cluster/referee.py)."""
+    from tests.cluster import referee
+
+    return referee.pt_dsn(cluster.pair)
+
+
+@pytest.fixture
+def partition(cluster):
+    """`cluster.faults.partition`, healed whatever the test does."""
+    yield cluster.faults.partition
+    cluster.faults.heal()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 from deploy.local.pair import ReplicatedPair, caught_up, replica_status
 from deploy.local.processes import free_port
+from tests.cluster import referee
 
 PROJECT = Path(__file__).resolve().parents[2]
 SELECT_TASK = "SELECT title, updated_at, origin_node, version FROM task_task WHERE id = %s"
@@ -237,57 +237,19 @@ def test_rows_of_a_home_node_table_are_left_to_an_operator(pair):
 
 @pytest.fixture(scope="session")
 def pt_dsn(pair):
-    """A TCP user for pt-table-checksum on both servers, and the DSN table naming B."""
-    password = secrets.token_hex(16)
-    for node in pair.nodes:
-        node.execute(
-            f"CREATE USER IF NOT EXISTS 'checksum'@'127.0.0.1' IDENTIFIED BY '{password}'",
-            "GRANT ALL ON *.* TO 'checksum'@'127.0.0.1'",
-            log_bin=False,
-        )
-    dsn = f"h=127.0.0.1,u=checksum,p={password}"
-    # Logged on purpose: the percona schema must exist on B for pt's writes to replicate.
-    pair.a.execute(
-        "CREATE DATABASE IF NOT EXISTS percona",
-        "CREATE TABLE IF NOT EXISTS percona.dsns (id INT AUTO_INCREMENT PRIMARY KEY, "
-        "parent_id INT, dsn VARCHAR(255) NOT NULL)",
-    )
-    sql(pair.a, "INSERT INTO percona.dsns (dsn) VALUES (%s)", [f"{dsn},P={pair.b.port}"])
-    pair.wait_in_sync()
-    return f"{dsn},P={pair.a.port}"
-
-
-def pt_table_checksum(pair, dsn: str) -> tuple[int, set[str]]:
-    """Exit code and the tables pt-table-checksum found different on B."""
-    done = subprocess.run(
-        [
-            "pt-table-checksum",
-            dsn,
-            "--databases=platform",
-            "--no-check-binlog-format",
-            f"--recursion-method=dsn={dsn},D=percona,t=dsns",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    rows = [line.split() for line in done.stdout.splitlines()]
-    assert any(r[-1] == "platform.task_task" for r in rows if r), done.stdout + done.stderr
-    # Columns: TS ERRORS DIFFS ROWS DIFF_ROWS CHUNKS SKIPPED TIME TABLE.
-    diffs = {r[-1] for r in rows if len(r) == 9 and re.fullmatch(r"\d+", r[2]) and int(r[2])}
-    return done.returncode, diffs
+    return referee.pt_dsn(pair)
 
 
 def test_pt_table_checksum_agrees_on_a_clean_and_on_a_diverged_pair(pair, pt_dsn):
     assert checksum(pair, 1) == (0, {})
-    assert pt_table_checksum(pair, pt_dsn) == (0, set())
+    assert referee.pt_table_checksum(pt_dsn) == (0, set())
 
     pk = new_task(pair, "original")
     newer = (now() + timedelta(seconds=1)).replace(microsecond=0)
     sql(pair.b, UPDATE_TASK, ["changed on B alone", newer, 2, pk], log_bin=False)
     assert checksum(pair, 1) == (1, {"task_task": [{"pk": pk, "where": "different"}]})
-    assert pt_table_checksum(pair, pt_dsn) == (16, {"platform.task_task"})
+    assert referee.pt_table_checksum(pt_dsn) == (16, {"platform.task_task"})
 
     assert manage(pair, 1, "replication_reconcile", "--apply").returncode == 0
     assert_replicating(pair)
-    assert pt_table_checksum(pair, pt_dsn) == (0, set())
+    assert referee.pt_table_checksum(pt_dsn) == (0, set())

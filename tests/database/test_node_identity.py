@@ -73,7 +73,7 @@ def test_the_identity_check_fails_when_the_node_count_disagrees():
         errors = check_node_identity(databases=["default"])
     messages = " ".join(e.msg for e in errors)
     assert "auto_increment_increment is 2" in messages
-    assert "init_command" in messages  # the session stride (2) is not what a 3-node setup needs
+    assert "init_command" in messages  # the session stride (4) is not what a 3-node setup needs
 
 
 def test_the_connection_runs_in_strict_mode_with_utf8mb4():

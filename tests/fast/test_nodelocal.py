@@ -63,3 +63,36 @@ def test_a_flag_is_raised_for_every_handle_until_it_expires(tmp_path):
     one.raise_flag("fence-down", seconds=5, now=1_000.0)
     assert other.flag_raised("fence-down", now=1_004.0)
     assert not other.flag_raised("fence-down", now=1_005.5)
+
+
+def _first_request(path, start, errors):
+    store = NodeState(path, window_seconds=60)
+    start.wait()
+    try:
+        store.is_revoked("nobody")
+        store.first_sight(os.urandom(16))
+    except Exception as exc:  # every failure is the finding
+        errors.put(repr(exc))
+
+
+def test_many_workers_opening_a_fresh_file_at_once_all_get_a_working_store(tmp_path):
+    # Switching a fresh file to WAL is not covered by SQLite's busy timeout: without the
+    # setup lock, two workers' first requests at the same moment failed "database is locked".
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(6):
+        start = context.Event()
+        path = tmp_path / f"round-{round_}" / "node.sqlite3"
+        workers = [
+            context.Process(target=_first_request, args=(path, start, errors)) for _ in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        start.set()
+        for worker in workers:
+            worker.join(30)
+        assert [worker.exitcode for worker in workers] == [0] * 8
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    assert found == []

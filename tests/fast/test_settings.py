@@ -80,7 +80,8 @@ def test_it_parses_every_node_variable():
     assert parsed["hosts"] == ["node-b.example", "10.0.0.2"]
     assert parsed["engine"] == "django.db.backends.mysql"
     assert (parsed["db_name"], parsed["db_port"]) == ("platform", 33062)
-    assert "auto_increment_increment = 2" in parsed["init_command"]
+    # Ids step by twice the node count; node 2's own writes take offset 2 (even ids).
+    assert "auto_increment_increment = 4" in parsed["init_command"]
     assert "auto_increment_offset = 2" in parsed["init_command"]
     assert parsed["peer_name"] == "platform_peer"
 
@@ -146,3 +147,16 @@ def test_the_mysql_connection_sets_the_node_stride_and_strict_mode():
     assert db["OPTIONS"]["init_command"] == mysql_init_command(identity)
     assert "STRICT_TRANS_TABLES" in db["OPTIONS"]["init_command"]
     assert db["TEST"]["CHARSET"] == "utf8mb4"
+
+
+def test_writes_through_the_peer_take_ids_this_nodes_own_writes_never_take():
+    """A table node B writes on both databases (request records) gets B's own-database
+    ids from one residue and B's peer-database ids from another: never one id twice."""
+    identity = config.NodeIdentity("B", 2, 2)
+    assert "auto_increment_increment = 4, auto_increment_offset = 2," in mysql_init_command(
+        identity
+    )
+    through_peer = mysql_init_command(identity, through_peer=True)
+    assert "auto_increment_increment = 4, auto_increment_offset = 4," in through_peer
+    own, peer = {2 + 4 * n for n in range(50)}, {4 + 4 * n for n in range(50)}
+    assert not own & peer and all(pk % 2 == 0 for pk in own | peer)

@@ -4,6 +4,10 @@ Schema changes run on one node only (active-active data rule 5); replication car
 the DDL to the others. Running migrations on a second node would apply every schema
 change twice — once directly, once replicated — and stop replication on the first
 conflict. On a single node (no peer) or on SQLite there is nothing to protect.
+
+On the migration node, `migrate` owns what it writes: its schema changes and the rows
+they seed pass the write guard's home check (replication/guard.py), wherever the homes
+are at the moment.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as DjangoMigrate
+
+from replication import guard
 
 
 class Command(DjangoMigrate):
@@ -29,4 +35,5 @@ class Command(DjangoMigrate):
                 f"{settings.PLATFORM_MIGRATION_NODE} (PLATFORM_MIGRATION_NODE) and reach this "
                 "node through replication"
             )
-        return super().execute(*args, **options)
+        with guard.owner("migrate"):
+            return super().execute(*args, **options)

@@ -1,4 +1,5 @@
-"""`manage.py replication_status`: both directions, identities, config, lag; exit 1 on trouble."""
+"""`manage.py replication_status`: both directions, identities, config, lag, clock skew;
+exit 1 on trouble."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from replication import exactly_once, galera_report
+from replication import clock, exactly_once, galera_report
 from replication.lag import local_lag
 from replication.status import config_problems, probe_lag_ms, read_server
 
 
 class Command(BaseCommand):
     help = (
-        "Report replication both ways (threads, errors, GTIDs, lag, config), or every Galera "
-        "member's state; non-zero on problems."
+        "Report replication both ways (threads, errors, GTIDs, lag, config, clock skew), or "
+        "every Galera member's state; non-zero on problems."
     )
 
     def add_arguments(self, parser):
@@ -39,12 +40,15 @@ class Command(BaseCommand):
         doubles = exactly_once.doubles_count() if servers["this"].reachable else None
         if doubles:
             problems.append(f"{doubles} request(s) applied on both databases: run request_doubles")
+        skews = clock.skews()
+        problems += clock.problems(skews)
         report = {
             "node": settings.PLATFORM_NODE,
             "servers": {name: state.as_dict() for name, state in servers.items()},
             "lag_probe_ms": probes,
             "behind_ms": None if behind is None else behind.ms,
             "requests_applied_twice": doubles,
+            "clock_skew": {k: None if r is None else r.as_dict() for k, r in skews.items()},
             "problems": problems,
         }
         self.stdout.write(_json_dumps(report) if json else self._text(report))
@@ -113,6 +117,10 @@ class Command(BaseCommand):
             )
         for direction, value in report["lag_probe_ms"].items():
             lines.append(f"  lag {direction.replace('_', ' ')}: {_ms(value)}")
+        for against, reading in report["clock_skew"].items():
+            shown = "-" if reading is None else f"{reading['skew_ms']:+.2f} ms"
+            where = "this node's database" if against == "database" else "the peer database"
+            lines.append(f"  clock skew against {where}: {shown}")
         lines += [f"  PROBLEM: {p}" for p in report["problems"]] or ["  OK"]
         return "\n".join(lines)
 

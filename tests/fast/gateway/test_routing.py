@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 
 from core import registry
 from gateway.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerParams
+from gateway.history import route_update
 from gateway.models import RouteChange, ServiceRoute
-from gateway.routing import routes
+from gateway.routing import routes, table_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,19 @@ def test_a_disabled_service_and_an_unknown_one_answer_differently(connect, write
     disabled, unknown = api.get("/api/v1/task/tasks/"), api.get("/api/v1/tsk/tasks/")
     assert (disabled.status, disabled.code) == (503, "service_disabled")
     assert (unknown.status, unknown.code) == (404, "unknown_service")
+
+
+def test_a_running_table_sees_an_edit_through_its_stamp_without_being_cleared(
+    settings, connect, writer
+):
+    settings.GATEWAY_ROUTES_REFRESH_SECONDS = 0  # every request checks the stamp
+    api = connect(writer)
+    assert api.get("/api/v1/task/tasks/").status == 200
+    before = table_stamp()
+    assert before[0] == ServiceRoute.objects.count()
+    route_update("task", actor="test", source="test", maintenance=True)
+    assert table_stamp() != before  # the version moved
+    down = api.get("/api/v1/task/tasks/")
+    assert (down.status, down.code) == (503, "maintenance")
+    route_update("task", actor="test", source="test", maintenance=False)
+    assert api.get("/api/v1/task/tasks/").status == 200

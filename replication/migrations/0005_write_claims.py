@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("replication", "0003_request_records"),
+        ("replication", "0004_service_home_fence"),
     ]
 
     operations = [
