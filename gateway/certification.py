@@ -4,7 +4,8 @@ On Galera (PLATFORM_DB_ENGINE=galera) a transaction is certified when it commits
 against every write set the cluster ordered before it: one that changed a row another
 member changed meanwhile (or locked a row such a write set changes) is refused with
 MariaDB error 1213, "Deadlock found…" — at its COMMIT, or at its next statement when a
-replicated write set aborted it while it held locks. Either way it was rolled back and
+replicated write set aborted it while it held locks (1305, a savepoint gone, when that
+statement was a nested block's RELEASE SAVEPOINT). Either way it was rolled back and
 applied nowhere: not an unknown outcome, and no reason for a 500.
 
 An abort can also surface in a statement whose error the code around it swallows (a
@@ -37,6 +38,12 @@ logger = logging.getLogger("platform.gateway")
 
 ATTEMPTS = 3
 DEADLOCK = 1213  # ER_LOCK_DEADLOCK: what a certification failure or a brute-force abort says
+# ER_SP_DOES_NOT_EXIST: a brute-force abort between a nested block's last statement and its
+# RELEASE SAVEPOINT surfaces as the savepoint being gone. Django makes its savepoints inside
+# the request's transaction and nothing here commits implicitly, so a vanished savepoint
+# means that transaction was rolled back: nothing applied, as with 1213.
+SAVEPOINT_GONE = 1305
+LOST = {DEADLOCK, SAVEPOINT_GONE}
 NOT_READY = {1047, 1205}  # WSREP not ready for application use; a causal wait timed out
 DETAIL = "A concurrent change on another node won; nothing of this request was applied."
 
@@ -58,7 +65,7 @@ def _errno(exc: BaseException) -> int | None:
 
 def is_failure(exc: BaseException) -> bool:
     """A certification failure (or a brute-force abort) on Galera."""
-    return isinstance(exc, DatabaseError) and enabled() and _errno(exc) == DEADLOCK
+    return isinstance(exc, DatabaseError) and enabled() and _errno(exc) in LOST
 
 
 def is_not_ready(exc: BaseException) -> bool:

@@ -223,24 +223,19 @@ class RoutingMiddleware:
         path = request.path_info
         if not path.startswith(API_PREFIX):
             return self.get_response(request)
-        route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
-        if route is None:
-            return error_response(ErrorCode.UNKNOWN_SERVICE)
-        if not route.enabled:
-            return error_response(ErrorCode.SERVICE_DISABLED)
-        request.route = route
         try:
+            route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
+            if route is None:
+                return error_response(ErrorCode.UNKNOWN_SERVICE)
+            if not route.enabled:
+                return error_response(ErrorCode.SERVICE_DISABLED)
+            request.route = route
             refusal = self._refusal(request, route)
         except Error as exc:
-            # Before the view, so Django would make this a 500: on Galera the grant lookup
-            # is where a replicated write set that aborted the attempt's exactly-once claim
-            # (the same envelope on another member) surfaces. Nothing was applied.
-            if certification.is_failure(exc):
-                return certification.lost_response(request)
-            if certification.is_not_ready(exc):
-                logger.warning("database not ready", extra={"path": request.path_info})
-                return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
-            raise
+            answer = self._before_the_view(request, exc)
+            if answer is None:
+                raise
+            return answer
         if refusal is not None:
             return refusal
         breaker = routes.breaker(route.code)
@@ -262,6 +257,28 @@ class RoutingMiddleware:
             metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
             self.reported.add(route.code)
         return response
+
+    @staticmethod
+    def _before_the_view(request, exc: Error):
+        """A database error in the routing table's refresh or the grant check, before any
+        view ran: nothing was applied, so never the 500 Django would make of it.
+
+        A connection the database dropped (it restarted, or a Galera member was killed and
+        rejoined: the worker's kept connection is dead) is 503 `database_unavailable`,
+        which clients resend; Django closes the broken connection when the request ends.
+        On Galera the grant check is also where a replicated write set that aborted this
+        attempt's exactly-once claim (the same envelope on another member) surfaces.
+        """
+        if certification.is_failure(exc):
+            return certification.lost_response(request)
+        if (
+            isinstance(exc, InterfaceError)
+            or (isinstance(exc, OperationalError) and _connection_lost(exc))
+            or certification.is_not_ready(exc)
+        ):
+            logger.warning("database unavailable", extra={"path": request.path_info})
+            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+        return None
 
     def _refusal(self, request, route):
         if route.maintenance:

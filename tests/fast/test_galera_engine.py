@@ -121,6 +121,9 @@ def test_a_deadlock_is_a_certification_failure_on_galera_only(settings):
     lost = OperationalError(1213, "Deadlock found when trying to get lock")
     settings.PLATFORM_DB_ENGINE = "galera"
     assert certification.is_failure(lost)
+    # Aborted between a nested block's last statement and its RELEASE SAVEPOINT.
+    assert certification.is_failure(OperationalError(1305, "SAVEPOINT s1_x2 does not exist"))
+    assert not certification.is_failure(OperationalError(1062, "Duplicate entry"))
     assert certification.is_not_ready(OperationalError(1047, "WSREP has not yet prepared"))
     settings.PLATFORM_DB_ENGINE = "pair"
     assert not certification.is_failure(lost)
