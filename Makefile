@@ -8,14 +8,14 @@ RUN_STAMP := $(VENV)/.run-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-fast test-database test-cluster cluster cluster-down fuzz bench audit lint format \
+.PHONY: run test test-fast test-database test-cluster test-galera cluster cluster-down fuzz bench audit lint format \
 	check-migrations check-rules schema clean
 
 run: $(RUN_STAMP)
 	scripts/run-local
 
 test: system-deps-test $(DEV_STAMP) lint check-migrations check-rules test-fast test-database \
-	test-cluster
+	test-cluster test-galera
 
 test-fast: $(DEV_STAMP)
 	$(PYTEST) tests/fast
@@ -26,7 +26,13 @@ test-database: $(DEV_STAMP)
 test-cluster: $(DEV_STAMP)
 	$(PYTEST) tests/cluster
 
+# The same nodes and HAProxy over a three-member MariaDB Galera cluster (docs/GALERA.md).
+test-galera: $(DEV_STAMP)
+	$(PYTEST) tests/galera
+
 # The two-node topology on loopback: MariaDB A/B, nodes on :8081/:8082, HAProxy on :8080.
+# The Galera one (three members, nodes on :8181-:8183, HAProxy on :8180):
+# `deploy/cluster up --engine galera`.
 cluster: system-deps-test $(DEV_STAMP)
 	deploy/cluster up
 

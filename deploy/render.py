@@ -3,6 +3,9 @@
     python -m deploy.render mariadb --node-index 1 --node-count 2 --bind-address 10.0.0.11 \\
         --memory 8192 --connections 150 --max-body-bytes 10485760 \\
         > /etc/mysql/mariadb.conf.d/60-platform.cnf   (sizing rules: deploy/mariadb_settings.py)
+    python -m deploy.render mariadb --engine galera --node-index 1 --bind-address 10.0.0.11 \\
+        --member 10.0.0.11 --member 10.0.0.12 --member 10.0.0.13 --memory 8192 \\
+        > /etc/mysql/mariadb.conf.d/60-platform.cnf   (Galera: deploy/galera_settings.py)
     python -m deploy.render nginx --node-name node-a --balancer-address 10.0.0.10 \\
         > /etc/nginx/platform-node.conf
     python -m deploy.render haproxy --bind :443 \\
@@ -20,7 +23,7 @@ import string
 import sys
 from pathlib import Path
 
-from deploy import mariadb_settings
+from deploy import galera_settings, mariadb_settings
 
 DEPLOY = Path(__file__).resolve().parent
 NGINX_TEMPLATE = DEPLOY / "nginx" / "platform-node.conf.template"
@@ -32,6 +35,8 @@ HAPROXY_PRIVILEGES = "    chroot /var/lib/haproxy\n    user haproxy\n    group h
 
 def mariadb(args) -> str:
     try:
+        if args.engine == "galera":
+            return galera_settings.render(galera_settings.from_arguments(args))
         return mariadb_settings.render(mariadb_settings.from_arguments(args))
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
@@ -164,7 +169,14 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="what", required=True)
     db = sub.add_parser("mariadb", help="A node's MariaDB server settings.")
+    db.add_argument(
+        "--engine",
+        choices=["pair", "galera"],
+        default="pair",
+        help="pair: two servers replicating both ways; galera: a node of a Galera cluster.",
+    )
     mariadb_settings.add_arguments(db)
+    galera_settings.add_arguments(db)
     web = sub.add_parser("nginx", help="A node's web server (whole nginx configuration).")
     web.add_argument("--node-name", required=True, help="As in HAProxy, e.g. node-a.")
     web.add_argument(

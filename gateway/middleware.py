@@ -25,7 +25,7 @@ from core.errors import ErrorCode
 from core.homewrites import HomeMoving, NotTheHome
 from credential.audit import Kind, audit, audit_failure
 from credential.grants import Credential
-from gateway import channel, metrics, once, statement_timeout
+from gateway import certification, channel, metrics, once, statement_timeout
 from gateway.breaker import BREAKER_STATES
 from gateway.problems import Problem, error_response
 from gateway.ratelimit import Limiter
@@ -128,6 +128,11 @@ class EnvelopeMiddleware:
             return None
         if isinstance(exception, (HomeMoving, NotTheHome)):  # the write guard: nothing applied
             return error_response(ErrorCode.HOME_MOVING, retry_after=HomeMoving.retry_after)
+        if certification.is_failure(exception):  # Galera: retried by once.apply
+            return certification.lost_response(request)
+        if certification.is_not_ready(exception):
+            logger.warning("database not ready", extra={"path": request.path_info})
+            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
             return error_response(ErrorCode.HOME_UNAVAILABLE, retry_after=5)
@@ -218,13 +223,19 @@ class RoutingMiddleware:
         path = request.path_info
         if not path.startswith(API_PREFIX):
             return self.get_response(request)
-        route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
-        if route is None:
-            return error_response(ErrorCode.UNKNOWN_SERVICE)
-        if not route.enabled:
-            return error_response(ErrorCode.SERVICE_DISABLED)
-        request.route = route
-        refusal = self._refusal(request, route)
+        try:
+            route = routes.get(path[len(API_PREFIX) :].split("/", 1)[0])
+            if route is None:
+                return error_response(ErrorCode.UNKNOWN_SERVICE)
+            if not route.enabled:
+                return error_response(ErrorCode.SERVICE_DISABLED)
+            request.route = route
+            refusal = self._refusal(request, route)
+        except Error as exc:
+            answer = self._before_the_view(request, exc)
+            if answer is None:
+                raise
+            return answer
         if refusal is not None:
             return refusal
         breaker = routes.breaker(route.code)
@@ -246,6 +257,28 @@ class RoutingMiddleware:
             metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
             self.reported.add(route.code)
         return response
+
+    @staticmethod
+    def _before_the_view(request, exc: Error):
+        """A database error in the routing table's refresh or the grant check, before any
+        view ran: nothing was applied, so never the 500 Django would make of it.
+
+        A connection the database dropped (it restarted, or a Galera member was killed and
+        rejoined: the worker's kept connection is dead) is 503 `database_unavailable`,
+        which clients resend; Django closes the broken connection when the request ends.
+        On Galera the grant check is also where a replicated write set that aborted this
+        attempt's exactly-once claim (the same envelope on another member) surfaces.
+        """
+        if certification.is_failure(exc):
+            return certification.lost_response(request)
+        if (
+            isinstance(exc, InterfaceError)
+            or (isinstance(exc, OperationalError) and _connection_lost(exc))
+            or certification.is_not_ready(exc)
+        ):
+            logger.warning("database unavailable", extra={"path": request.path_info})
+            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+        return None
 
     def _refusal(self, request, route):
         if route.maintenance:

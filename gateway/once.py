@@ -24,7 +24,7 @@ from django.http import HttpResponse
 from core.errors import ErrorCode
 from core.homewrites import HomeMoving, NotTheHome
 from credential.audit import Kind, audit
-from gateway import channel
+from gateway import certification, channel
 from gateway.problems import error_response
 from gateway.replay import key_scope
 from gateway.routing import routes
@@ -51,7 +51,14 @@ def write_alias(request) -> str:
 
 
 def apply(request, opened, respond) -> HttpResponse:
-    """Run `respond()` (the view, sealed) once for this request, or answer as it was."""
+    """Run `respond()` (the view, sealed) once for this request, or answer as it was.
+
+    On Galera an attempt that loses certification was applied nowhere: it is run again
+    (gateway/certification.py)."""
+    return certification.retrying(request, opened, lambda: _attempt(request, opened, respond))
+
+
+def _attempt(request, opened, respond) -> HttpResponse:
     try:
         alias = write_alias(request)
     except HomeMoving:
@@ -82,12 +89,18 @@ def apply(request, opened, respond) -> HttpResponse:
             if prior is not None:
                 return _as_before(request, prior)
             sealed = respond()
+            if certification.lost(request):
+                transaction.set_rollback(True, using=alias)
+                raise certification.CertificationFailed
             if sealed.status_code >= 500:
                 transaction.set_rollback(True, using=alias)  # nothing of it is kept
                 return sealed
-            exactly_once.record_answer(
+            stored = exactly_once.record_answer(
                 alias=alias, scope=scope, nonce=nonce, answer=_answer_of(sealed)
             )
+            if not stored and certification.enabled():  # aborted under us: nothing applied
+                transaction.set_rollback(True, using=alias)
+                raise certification.CertificationFailed
             committing = True
         return sealed
     except (HomeMoving, NotTheHome):
@@ -95,7 +108,9 @@ def apply(request, opened, respond) -> HttpResponse:
     except exactly_once.OutcomeUnknown as exc:
         logger.warning("outcome unknown", extra={"path": request.path_info, "reason": str(exc)})
         return _unknown(request, opened)
-    except Error:  # DatabaseError, or InterfaceError for a connection found closed
+    except Error as exc:  # DatabaseError, or InterfaceError for a connection found closed
+        if certification.is_failure(exc):  # at the COMMIT or before: rolled back everywhere
+            raise certification.CertificationFailed from exc
         if committing:
             logger.warning("commit failed", exc_info=True, extra={"path": request.path_info})
             return _unknown(request, opened)

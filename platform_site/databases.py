@@ -17,7 +17,9 @@ def is_mysql(config: dict) -> bool:
     return config.get("ENGINE") == "django.db.backends.mysql"
 
 
-def mysql_init_command(identity: NodeIdentity, *, through_peer: bool = False) -> str:
+def mysql_init_command(
+    identity: NodeIdentity, *, engine: str = "pair", causal: bool = True, through_peer: bool = False
+) -> str:
     """The statement every connection runs first: this node's ids and strict mode.
 
     Ids step by twice the node count. Node i takes offset i for the rows it writes on its
@@ -26,7 +28,15 @@ def mysql_init_command(identity: NodeIdentity, *, through_peer: bool = False) ->
     auto-increment counter, can then never be given one id twice (error 1062 once the two
     rows meet, docs/ARCHITECTURE.md#rule-1). Either way node i's ids are i modulo the node
     count: odd on node 1, even on node 2.
+
+    On Galera the cluster sets the stride itself (wsrep_auto_increment_control), so the
+    connection leaves it alone, and its reads wait until this member has applied every
+    write set certified before them (`wsrep_sync_wait = 1`): a session's next request may
+    reach another node, and a check under a lock must see every committed write.
+    `causal=False` is for the balancer's health check, which reads only local state.
     """
+    if engine == "galera":
+        return f"SET SESSION wsrep_sync_wait = {1 if causal else 0}, sql_mode = '{SQL_MODE}'"
     offset = identity.index + (identity.count if through_peer else 0)
     return (
         f"SET SESSION auto_increment_increment = {2 * identity.count}, "
@@ -43,6 +53,7 @@ def node_database(
     conn_max_age: int,
     connect_timeout: int,
     health_checks: bool = False,
+    engine: str = "pair",
     through_peer: bool = False,
 ) -> dict:
     """Django's DATABASES entry for this node's own database (SQLite when unset)."""
@@ -65,7 +76,9 @@ def node_database(
         options.update(
             {
                 "charset": "utf8mb4",
-                "init_command": mysql_init_command(identity, through_peer=through_peer),
+                "init_command": mysql_init_command(
+                    identity, engine=engine, through_peer=through_peer
+                ),
                 "connect_timeout": connect_timeout,
             }
         )

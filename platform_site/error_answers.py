@@ -63,6 +63,8 @@ def error_codes(op: Operation) -> list[CodeEnum]:
     codes += [E.SERVER_ERROR, E.DATABASE_UNAVAILABLE, E.STATEMENT_TIMEOUT, E.OUTCOME_UNKNOWN]
     if op.unsafe and op.has_home:
         codes.append(E.HOME_UNAVAILABLE)
+    if op.unsafe and not op.public:
+        codes.append(E.CONFLICT)  # on Galera: every attempt lost certification (nothing applied)
     return codes
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import environ
 
 from platform_site.config import (
+    ConfigurationError,
     env_bool,
+    env_choice,
     env_database,
     env_float,
     env_int,
@@ -21,7 +23,7 @@ from platform_site.config import (
     env_str,
     read_node_identity,
 )
-from platform_site.databases import node_database, with_timeouts
+from platform_site.databases import mysql_init_command, node_database, with_timeouts
 from platform_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,10 @@ PLATFORM_NODE_COUNT = PLATFORM_NODE_IDENTITY.count
 PLATFORM_NAME = env_str(ENV, "PLATFORM_NAME", "Staff platform")
 # The MariaDB server_id this node's database must report (system check).
 PLATFORM_DB_SERVER_ID = env_int(ENV, "PLATFORM_DB_SERVER_ID", PLATFORM_NODE_INDEX, minimum=1)
+
+# pair: two databases replicating both ways, each node with a peer (docs/ARCHITECTURE.md);
+# galera: every node's database a member of one Galera cluster (docs/GALERA.md).
+PLATFORM_DB_ENGINE = env_choice(ENV, "PLATFORM_DB_ENGINE", "pair", ("pair", "galera"))
 
 ALLOWED_HOSTS = env_list(ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
@@ -123,12 +129,17 @@ DATABASES = {
         sqlite_path=VAR_DIR / f"node-{PLATFORM_NODE.lower()}.sqlite3",
         conn_max_age=env_int(ENV, "DATABASE_CONN_MAX_AGE", 60, minimum=0),
         connect_timeout=env_int(ENV, "DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
+        engine=PLATFORM_DB_ENGINE,
     )
 }
 # The other node's database: replication checks and home-node writes use it. Writes
 # through it take this node's ids of their own (platform_site/databases.py), never the
 # ids of this node's writes on its own database.
 PEER_DATABASE = env_database(ENV, "PEER_DATABASE_URL")
+if PEER_DATABASE is not None and PLATFORM_DB_ENGINE == "galera":
+    raise ConfigurationError(
+        "PEER_DATABASE_URL is for the pair: on Galera every node writes to its own member"
+    )
 if PEER_DATABASE is not None:
     DATABASES["peer"] = node_database(
         PEER_DATABASE,
@@ -147,6 +158,10 @@ if PEER_DATABASE is not None:
 # database must fail the check well inside HAProxy's check timeout, not hang it.
 if DATABASES["default"]["ENGINE"].endswith("mysql"):
     DATABASES["health"] = with_timeouts(DATABASES["default"], seconds=1)
+    # It reads this member's own state: it must answer at once, even cut off (Galera).
+    DATABASES["health"]["OPTIONS"]["init_command"] = mysql_init_command(
+        PLATFORM_NODE_IDENTITY, engine=PLATFORM_DB_ENGINE, causal=False
+    )
 DATABASE_ROUTERS = ["replication.routers.HomeNodeRouter"]
 # Home node of a service whose routing row does not say (new services, first start).
 PLATFORM_HOME_NODE_DEFAULT = env_int(ENV, "PLATFORM_HOME_NODE_DEFAULT", 1, minimum=1)

@@ -13,7 +13,12 @@ from django.db import connections
 from django.db.utils import OperationalError
 
 from core import registry
-from replication.identity import identity_problems, read_server_identity
+from replication.identity import (
+    galera_identity_problems,
+    identity_problems,
+    read_galera_identity,
+    read_server_identity,
+)
 from replication.schema_audit import audit
 
 
@@ -26,6 +31,7 @@ def check_node_identity(app_configs=None, databases=None, **kwargs):
             continue
         try:
             server = read_server_identity(connection)
+            problems = _problems(connection, server)
         except OperationalError as exc:
             errors.append(
                 Error(
@@ -34,21 +40,30 @@ def check_node_identity(app_configs=None, databases=None, **kwargs):
                 )
             )
             continue
-        for problem in identity_problems(
-            server,
-            node_index=settings.PLATFORM_NODE_INDEX,
-            node_count=settings.PLATFORM_NODE_COUNT,
-            server_id=settings.PLATFORM_DB_SERVER_ID,
-        ):
+        for problem in problems:
             errors.append(
                 Error(
                     f"database {alias!r}: {problem}",
-                    hint="Render the server's config from deploy/mariadb/node.cnf.template "
-                    "with this node's index, count and server id.",
+                    hint="Render the server's config with `python -m deploy.render mariadb` "
+                    "(--engine galera for a Galera member) with this node's index, count "
+                    "and server id.",
                     id="replication.E002",
                 )
             )
     return errors
+
+
+def _problems(connection, server) -> list[str]:
+    if settings.PLATFORM_DB_ENGINE == "galera":
+        return galera_identity_problems(
+            server, read_galera_identity(connection), server_id=settings.PLATFORM_DB_SERVER_ID
+        )
+    return identity_problems(
+        server,
+        node_index=settings.PLATFORM_NODE_INDEX,
+        node_count=settings.PLATFORM_NODE_COUNT,
+        server_id=settings.PLATFORM_DB_SERVER_ID,
+    )
 
 
 @register("active_active")

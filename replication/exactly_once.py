@@ -56,6 +56,7 @@ FENCE_ALIAS = "peer_fence"
 # a possible resend `outcome_unknown` at once instead of asking again.
 FENCE_DOWN = "fence-down"
 FENCE_PAUSE_SECONDS = 5.0
+GALERA_DB_INDEX = 0  # the one database of a Galera cluster (db_index_of)
 
 
 class OutcomeUnknown(Exception):
@@ -86,7 +87,13 @@ def digest(*, tag_b64: str, body: bytes) -> str:
 
 def db_index_of(alias: str) -> int:
     """The node index of the database behind `alias`: its records carry that index and
-    are only ever written there, so no two databases insert the same UNIQUE key."""
+    are only ever written there, so no two databases insert the same UNIQUE key.
+
+    On Galera every node writes the one logical database: every record carries 0, so
+    the UNIQUE key, certified cluster-wide, itself refuses a second application anywhere.
+    """
+    if settings.PLATFORM_DB_ENGINE == "galera":
+        return GALERA_DB_INDEX
     if alias == "default":
         return settings.PLATFORM_NODE_INDEX
     return 3 - settings.PLATFORM_NODE_INDEX  # the pair's other node
@@ -115,7 +122,7 @@ def claim(*, alias: str, scope: str, nonce: str, digest: str, method: str, path:
         return _prior(found, digest)
     try:
         with transaction.atomic(using=alias):
-            RequestRecord.objects.using(alias).create(
+            claimed = RequestRecord.objects.using(alias).create(
                 scope=scope,
                 nonce=nonce,
                 db_index=db_index_of(alias),
@@ -129,20 +136,28 @@ def claim(*, alias: str, scope: str, nonce: str, digest: str, method: str, path:
             raise OutcomeUnknown("a concurrent claim vanished") from None
         return _prior(found, digest)
     _effects.set([])
+    _claimed.set(claimed.pk)
     return None
 
 
-def record_answer(*, alias: str, scope: str, nonce: str, answer: Answer) -> None:
-    """Store the sealed answer on the claimed record (same transaction as the write)."""
-    RequestRecord.objects.using(alias).filter(
-        scope=scope, nonce=nonce, db_index=db_index_of(alias)
-    ).update(
-        status=answer.status,
-        answer_headers=answer.headers,
-        answer_body=answer.body,
-        effects=_effects.get() or [],
+def record_answer(*, alias: str, scope: str, nonce: str, answer: Answer) -> int:
+    """Store the sealed answer on the claimed record (same transaction as the write).
+
+    Returns the records updated: 1, or 0 when the transaction that claimed it is gone (on
+    Galera a replicated write set can abort it, and the error may have reached code that
+    swallowed it; the statements after it then run in a new transaction)."""
+    stored = (
+        RequestRecord.objects.using(alias)
+        .filter(pk=_claimed.get(), scope=scope, nonce=nonce, db_index=db_index_of(alias))
+        .update(
+            status=answer.status,
+            answer_headers=answer.headers,
+            answer_body=answer.body,
+            effects=_effects.get() or [],
+        )
     )
     _effects.set(None)
+    return stored
 
 
 def fence_check(*, scope: str, nonce: str, digest: str) -> Prior | None:
@@ -182,6 +197,8 @@ def possibly_a_resend(timestamp_ms: int, *, now: float | None = None) -> bool:
 
 # What the request being applied created or changed, for the record (see `repair`).
 _effects: contextvars.ContextVar[list | None] = contextvars.ContextVar("effects", default=None)
+# The record this request's transaction inserted: its answer goes on that row only.
+_claimed: contextvars.ContextVar = contextvars.ContextVar("claimed", default=None)
 
 
 def note_effect(sender, instance, created: bool, **kwargs) -> None:
@@ -207,8 +224,10 @@ def records_prunable():
         timedelta(hours=settings.PLATFORM_REQUEST_RECORD_HOURS),
     )
     old = RequestRecord.objects.filter(
-        db_index=settings.PLATFORM_NODE_INDEX, at__lt=timezone.now() - keep
+        db_index=db_index_of("default"), at__lt=timezone.now() - keep
     )
+    if settings.PLATFORM_DB_ENGINE == "galera":  # one database: each node prunes what it served
+        old = old.filter(node_index=settings.PLATFORM_NODE_INDEX)
     doubled = doubles_query().values_list("scope", flat=True)
     return old.exclude(scope__in=doubled)
 

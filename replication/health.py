@@ -9,6 +9,12 @@ stalled or black-holed peer can never fail both nodes' checks at once.
 Replication health (threads, errors, the peer's heartbeat, clock skew) goes to
 `/health/replication/`, for monitoring.
 
+On Galera (PLATFORM_DB_ENGINE=galera) there is no peer and no lag: `/health/` asks the
+member itself whether it is ready, Synced and in the primary component
+(replication/galera.py), and writes nothing — a write would be a cluster operation, and
+a stall every member shares (a crashed member not yet evicted, flow control) must not
+fail every node's check at once. `/health/replication/` reports the cluster's size.
+
 How far behind, in time: each database writes its node's heartbeat row five times a
 second itself (an event, `replication.heartbeat`), and the row replicates. While this
 database has received transactions from the peer it has not yet applied, the peer's
@@ -27,7 +33,7 @@ from django.db import DatabaseError, connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from replication import clock, lag
+from replication import clock, galera, lag
 from replication.status import read_replica
 
 
@@ -59,6 +65,8 @@ class DatabaseWritable(HealthCheck):
         from replication.heartbeat import beat
 
         alias = health_alias()
+        if galera.enabled():
+            return _galera_member_serving(alias)
         try:
             if connections[alias].vendor != "mysql":
                 with connections[alias].cursor() as cursor:
@@ -67,6 +75,15 @@ class DatabaseWritable(HealthCheck):
             beat(alias=alias)
         except DatabaseError as exc:
             raise ServiceUnavailable("database not writable") from exc
+
+
+def _galera_member_serving(alias: str) -> None:
+    try:
+        problem = galera.serving_problem(galera.member_state(alias))
+    except DatabaseError as exc:
+        raise ServiceUnavailable("database not answering") from exc
+    if problem:
+        raise ServiceUnavailable(problem)
 
 
 @dataclasses.dataclass
@@ -94,6 +111,8 @@ class ReplicationRunning(HealthCheck):
 
     @_closing
     def run(self):
+        if galera.enabled():
+            return _galera_cluster_whole()
         if "peer" not in settings.DATABASES:
             raise ServiceUnavailable("no peer configured")
         for alias in ("default", "peer_fence"):
@@ -109,6 +128,20 @@ class ReplicationRunning(HealthCheck):
                 )
 
 
+def _galera_cluster_whole() -> None:
+    try:
+        state = galera.member_state(health_alias())
+    except DatabaseError as exc:
+        raise ServiceUnavailable("this node's database unreachable") from exc
+    problem = galera.serving_problem(state)
+    if problem:
+        raise ServiceUnavailable(problem)
+    if state.cluster_size < settings.PLATFORM_NODE_COUNT:
+        raise ServiceUnavailable(
+            f"{state.cluster_size} of {settings.PLATFORM_NODE_COUNT} members in the cluster"
+        )
+
+
 def _name(alias: str) -> str:
     return "this node's" if alias == "default" else "the peer's"
 
@@ -119,6 +152,8 @@ class PeerHeartbeatFresh(HealthCheck):
 
     @_closing
     def run(self):
+        if galera.enabled():
+            return  # no peer heartbeat: members are in step or out of the primary component
         age = lag.local_lag(health_alias()).heartbeat_age_ms
         if age is None or age > settings.PLATFORM_MAX_HEARTBEAT_AGE_MS:
             raise ServiceUnavailable(f"peer heartbeat age {age} ms")

@@ -1,4 +1,10 @@
-"""What a node's MariaDB server says about itself, compared with the node's settings."""
+"""What a node's MariaDB server says about itself, compared with the node's settings.
+
+On the pair the node sets its id stride itself (odd ids on node 1, even on node 2); on
+Galera the cluster does (`wsrep_auto_increment_control`), so the check is that the
+server is a Galera member with that control on, and that this connection kept the
+cluster's stride and waits for causality on reads (platform_site/databases.py).
+"""
 
 from __future__ import annotations
 
@@ -26,10 +32,54 @@ def read_server_identity(connection) -> ServerIdentity:
     return ServerIdentity(*(int(value) for value in row))
 
 
+GALERA_QUERY = (
+    "SELECT @@global.wsrep_on, @@global.wsrep_auto_increment_control, @@session.wsrep_sync_wait"
+)
+
+
+@dataclass(frozen=True)
+class GaleraIdentity:
+    wsrep_on: bool
+    auto_increment_control: bool
+    session_sync_wait: int
+
+
+def read_galera_identity(connection) -> GaleraIdentity:
+    with connection.cursor() as cursor:
+        cursor.execute(GALERA_QUERY)
+        on, control, wait = cursor.fetchone()
+    return GaleraIdentity(bool(int(on)), bool(int(control)), int(wait))
+
+
+def galera_identity_problems(server: ServerIdentity, galera: GaleraIdentity, *, server_id: int):
+    """Every way a Galera member disagrees with what the platform needs, as sentences."""
+    problems = []
+    if not galera.wsrep_on:
+        problems.append("PLATFORM_DB_ENGINE is galera, but the server's wsrep_on is OFF")
+    if not galera.auto_increment_control:
+        problems.append("wsrep_auto_increment_control is OFF: two members could pick the same id")
+    if (server.session_increment, server.session_offset) != (
+        server.global_increment,
+        server.global_offset,
+    ):
+        problems.append(
+            "this connection overrides the cluster's auto_increment settings "
+            f"(increment {server.session_increment}, offset {server.session_offset})"
+        )
+    if not galera.session_sync_wait & 1:
+        problems.append("this connection's reads do not wait for causality (wsrep_sync_wait)")
+    if server.server_id != server_id:
+        problems.append(
+            f"the server's server_id is {server.server_id}, but this node's "
+            f"PLATFORM_DB_SERVER_ID means {server_id}"
+        )
+    return problems
+
+
 def identity_problems(
     server: ServerIdentity, *, node_index: int, node_count: int, server_id: int
 ) -> list[str]:
-    """Every way the server disagrees with the node's identity, as sentences."""
+    """Every way the server disagrees with the node's identity (the pair), as sentences."""
     problems = []
     expected = {
         "auto_increment_increment": (server.global_increment, node_count, "PLATFORM_NODE_COUNT"),

@@ -19,6 +19,8 @@ Also `platform_home_node{service}` (the node index taking each service's home-no
 writes, as this process routes them) and `platform_exactly_once_doubles` (requests
 applied on both databases and not yet repaired, `replication/exactly_once.py`).
 A single node (no peer database) exports no replication series: nothing replicates.
+On Galera (PLATFORM_DB_ENGINE=galera) the member's own series replace these
+(`replication/galera_metrics.py`, `platform_galera_*`).
 """
 
 from __future__ import annotations
@@ -163,6 +165,10 @@ _doubles = DoublesCollector()
 
 def collectors() -> dict:
     """The replication app's scrape-time collectors, by name, for the node's /metrics."""
+    if settings.PLATFORM_DB_ENGINE == "galera":  # one cluster: no peer, no home, no doubles
+        from replication.galera_metrics import GaleraCollector
+
+        return {"galera": GaleraCollector(), "clock_skew": ClockSkewCollector()}
     return {
         "replication": ReplicationCollector(),
         "home_node": HomeNodeCollector(),

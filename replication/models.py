@@ -134,3 +134,23 @@ class RequestRepair(models.Model):
 
     def __str__(self) -> str:
         return f"double of {self.nonce} repaired at {self.at} on {self.node}"
+
+
+class WriteClaim(models.Model):
+    """A name a transaction claims by writing it, so that on Galera two transactions on two
+    members that claim the same name cannot both commit: certification refuses the later.
+
+    Galera certifies what a transaction *writes*; a row lock (`SELECT … FOR UPDATE`) holds
+    on the member that took it only. A check that must hold cluster-wide ("this room is
+    free then", "no asset carries this tag") claims its name first (`core/certified.py`).
+    Written only when PLATFORM_DB_ENGINE=galera: on the pair, such checks run on their
+    service's home database, where the row lock is enough, and a natural key written on
+    both databases would stop replication (docs/ARCHITECTURE.md#rule-1).
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    count = models.BigIntegerField(default=0)
+    claimed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"claim {self.name} (#{self.count})"

@@ -36,7 +36,10 @@ request_started.connect(_reset, dispatch_uid="replication.routers.reset")
 
 
 def home_alias(code: str) -> str:
-    """`default` when this node is `code`'s home, else `peer`."""
+    """`default` when this node is `code`'s home, or with no peer at all (one node, or a
+    Galera member: every member writes the one database), else `peer`."""
+    if PEER not in settings.DATABASES:
+        return "default"
     home = homes.home_node(code)
     return "default" if home == settings.PLATFORM_NODE_INDEX else PEER
 

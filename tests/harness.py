@@ -5,8 +5,9 @@ the settings. The tier comes from the paths given: `tests/fast` (SQLite, in-proc
 `tests/database` (a real MariaDB this plugin starts on a free loopback port, in a
 temporary directory removed afterwards), `tests/cluster` (the replicated pair,
 nodes of nginx and gunicorn, and HAProxy, started by tests/cluster/conftest.py through
-deploy/local). One tier per run: `make test` runs them all. A tier whose servers
-cannot start is a failure, never a skip.
+deploy/local), `tests/galera` (the same nodes and HAProxy over a three-member Galera
+cluster, started by tests/galera/conftest.py). One tier per run: `make test` runs them
+all. A tier whose servers cannot start is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-TIERS = ("fast", "database", "cluster")
+TIERS = ("fast", "database", "cluster", "galera")
+GALERA_PROVIDER = Path("/usr/lib/galera/libgalera_smm.so")
 _state: dict = {}
 
 
@@ -84,6 +86,19 @@ def _check_cluster_binaries() -> None:
         )
 
 
+def _check_galera_binaries() -> None:
+    """The Galera tier: the cluster tier's servers, Galera's provider and what its state
+    transfers run (mariadb-backup, streamed with socat)."""
+    _check_cluster_binaries()
+    missing = [b for b in ("mariadb-backup", "socat") if shutil.which(b) is None]
+    if not GALERA_PROVIDER.exists():
+        missing.append(f"galera-4 ({GALERA_PROVIDER})")
+    if missing:
+        raise pytest.UsageError(
+            f"the Galera tier needs {', '.join(missing)}: `make test` installs them"
+        )
+
+
 def _start_mariadb() -> None:
     from deploy.local.mariadb import MariaDBError, MariaDBInstance, missing_binaries
     from deploy.local.processes import free_port
@@ -116,6 +131,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _start_mariadb()
     elif tier == "cluster":
         _check_cluster_binaries()
+    elif tier == "galera":
+        _check_galera_binaries()
 
 
 def pytest_report_header(config):

@@ -5,6 +5,9 @@
     deploy/cluster env NODE                             (node-a or node-b)
     deploy/cluster rebuild db-b [--apply]               (database B lost, rebuilt from A)
     deploy/cluster restore-check db-a                   (a backup restored and compared)
+    deploy/cluster --engine galera up | down | status | stop | start | env
+                                        (three Galera members, nodes A-C; var/cluster-galera)
+    deploy/cluster migrate-to-galera [--apply]          (the pair's data into that cluster)
 
 Everything lives under var/cluster (pid files, logs, data, the throwaway CA and node
 certificates in var/cluster/tls; clients trust var/cluster/tls/ca.pem). A node is its
@@ -18,27 +21,37 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import sys
 
-from deploy.local import backup, rebuild
+from deploy.local import backup, rebuild, to_galera
+from deploy.local import galera_cluster as galera_topology
 from deploy.local.cluster import COMPONENTS, LocalCluster
+from deploy.local.galera_cluster import LocalGaleraCluster
 from deploy.local.node import PROJECT_DIR
 
 RUN_DIR = PROJECT_DIR / "var" / "cluster"
+GALERA_RUN_DIR = PROJECT_DIR / "var" / "cluster-galera"
 
 
-def cluster() -> LocalCluster:
+def cluster(engine: str = "pair"):
+    if engine == "galera":
+        return LocalGaleraCluster(GALERA_RUN_DIR, workers=2, tied=False)
     return LocalCluster(RUN_DIR, workers=2, tied=False)
 
 
-def up(c: LocalCluster) -> None:
+def components(c) -> tuple[str, ...]:
+    return galera_topology.COMPONENTS if c.engine == "galera" else COMPONENTS
+
+
+def up(c) -> None:
     c.start_databases()
-    marker = RUN_DIR / "initialised"
+    marker = c.run_dir / "initialised"
     if not marker.exists():
         c.migrate()
         print(
             c.manage(
-                1, "seed_demo", "--admin-password-file", str(RUN_DIR / "admin.txt")
+                1, "seed_demo", "--admin-password-file", str(c.run_dir / "admin.txt")
             ).stdout.strip()
         )
         c.wait_in_sync()
@@ -49,13 +62,15 @@ def up(c: LocalCluster) -> None:
     for node in c.nodes:
         print(f"node {node.name.upper()}         {node.url}   (admin {node.url}/admin/)")
     print(f"CA file        {c.ca_file}   (trust it for the URLs above, e.g. curl --cacert)")
-    print(f"databases      127.0.0.1:{c.ports.db[0]} (A), 127.0.0.1:{c.ports.db[1]} (B)")
-    print(f"demo admin     {(RUN_DIR / 'admin.txt').read_text().strip()}")
+    databases = c.databases if c.engine == "galera" else c.pair.nodes
+    listed = ", ".join(f"127.0.0.1:{db.port} ({db.name.upper()})" for db in databases)
+    print(f"databases      {listed}")
+    print(f"demo admin     {(c.run_dir / 'admin.txt').read_text().strip()}")
 
 
-def status(c: LocalCluster) -> int:
+def status(c) -> int:
     down = 0
-    for name in COMPONENTS:
+    for name in components(c):
         target = c.component(name)
         running = target.running()
         down += not running
@@ -66,10 +81,11 @@ def status(c: LocalCluster) -> int:
     return 1 if down else 0
 
 
-def env(c: LocalCluster, node: str) -> None:
-    if node not in ("node-a", "node-b"):
-        raise SystemExit("env takes node-a or node-b")
-    values = {**c.node_env("ab".index(node[-1]) + 1), "PLATFORM_ENV_FILE": ""}
+def env(c, node: str) -> None:
+    names = [f"node-{n.name}" for n in c.nodes]
+    if node not in names:
+        raise SystemExit(f"env takes {' or '.join(names)}")
+    values = {**c.node_env(names.index(node) + 1), "PLATFORM_ENV_FILE": ""}
     for key, value in values.items():
         print(f"export {key}={shlex.quote(value)}")
 
@@ -100,18 +116,67 @@ def restore_check(c: LocalCluster, source: str) -> int:
     return 1 if report["differing"] else 0
 
 
+def migrate_to_galera(*, apply: bool) -> int:
+    """The pair's data (var/cluster) into the local Galera cluster (docs/DEPLOY.md §9)."""
+    if not apply:
+        print("dry run: would stop the pair's nodes, back up database A and make it the first")
+        print("member of the Galera cluster in var/cluster-galera (its data replaced):")
+        for name, command in to_galera.STEPS.items():
+            print(f"  {name}: {command}")
+        print("add --apply to do it")
+        return 0
+    # The same SECRET_KEY and master key as the pair's nodes: server keys and sessions
+    # are wrapped with it. The demo admin's password comes along with the data.
+    GALERA_RUN_DIR.mkdir(parents=True, exist_ok=True)
+    for name in ("node-secrets.json", "admin.txt"):
+        if (RUN_DIR / name).exists():
+            shutil.copy2(RUN_DIR / name, GALERA_RUN_DIR / name)
+    pair, target = cluster("pair"), cluster("galera")
+    target.lb.stop()
+    for node in pair.nodes + target.nodes:
+        node.stop()
+    pair.start_databases()
+    report = to_galera.migrate(pair.pair, target.galera, work_dir=RUN_DIR / "to-galera", tied=False)
+    (target.run_dir / "initialised").touch()
+    print(json.dumps(report, indent=2))
+    print("now: deploy/cluster --engine galera up")
+    return 1 if report["differing"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/cluster", description=__doc__.splitlines()[0])
     parser.add_argument(
         "action",
-        choices=["up", "down", "status", "stop", "start", "env", "rebuild", "restore-check"],
+        choices=[
+            "up",
+            "down",
+            "status",
+            "stop",
+            "start",
+            "env",
+            "rebuild",
+            "restore-check",
+            "migrate-to-galera",
+        ],
     )
     parser.add_argument("target", nargs="?")
     parser.add_argument(
-        "--apply", action="store_true", help="rebuild: really delete and rebuild (else a plan)"
+        "--apply",
+        action="store_true",
+        help="rebuild, migrate-to-galera: really do it (else a plan)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["pair", "galera"],
+        default="pair",
+        help="pair: two replicating databases (the default); galera: three Galera members",
     )
     args = parser.parse_args(argv)
-    c = cluster()
+    if args.action == "migrate-to-galera":
+        return migrate_to_galera(apply=args.apply)
+    c = cluster(args.engine)
+    if args.engine == "galera" and args.action in ("rebuild", "restore-check"):
+        parser.error(f"{args.action} is the pair's; a Galera member rejoins by IST or SST")
     if args.action in ("stop", "start", "env", "rebuild", "restore-check") and not args.target:
         parser.error(f"{args.action} needs a component")
     if args.action == "rebuild":

@@ -46,6 +46,7 @@ class ClusterPorts:
 
 @dataclass
 class LocalCluster:
+    engine = "pair"  # (deploy/local/galera_cluster.py is the Galera topology)
     run_dir: Path
     ports: ClusterPorts = field(default_factory=ClusterPorts)
     workers: int = 2

@@ -13,6 +13,7 @@ import hashlib
 from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
+from core import certified
 from core.activeactive import versioned_save, versioned_update, write_transaction
 from services.asset.errors import AssetCode
 from services.asset.models import Asset, AssetState, Checkout
@@ -88,10 +89,16 @@ def _move(asset: Asset, *, state: str, holder) -> Asset:
 
 def _ensure_tag_free(tag: str, *, exclude_pk=None) -> None:
     # Checked inside the writing transaction, under the tag lock: a check made before it
-    # (by another request, or a form) may be stale by now.
+    # (by another request, or a form) may be stale by now. The lock is this database's;
+    # on Galera the claim makes two members' registrations of one tag certify in turn.
+    certified.claim("asset.tag." + _tag_key(tag), model=Asset)
     taken = assets_with_tag(tag, exclude_pk=exclude_pk).select_for_update()
     if taken.values_list("pk", flat=True)[:1]:
         raise ServiceError(AssetCode.TAG_IN_USE, f"An asset in service already carries tag {tag}.")
+
+
+def _tag_key(tag: str) -> str:
+    return hashlib.sha256(tag.casefold().encode()).hexdigest()[:40]
 
 
 @contextlib.contextmanager
@@ -109,7 +116,7 @@ def _tag_lock(tag: str):
     if connection.vendor != "mysql":
         yield
         return
-    name = "asset.tag." + hashlib.sha256(tag.casefold().encode()).hexdigest()[:40]
+    name = "asset.tag." + _tag_key(tag)
     with connection.cursor() as cursor:
         cursor.execute("SELECT GET_LOCK(%s, %s)", [name, TAG_LOCK_SECONDS])
         acquired = cursor.fetchone()[0] == 1

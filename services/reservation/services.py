@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from core import certified
 from core.activeactive import soft_delete, versioned_save, versioned_update, write_transaction
 from services.base.exceptions import ServiceError
 from services.reservation.errors import ReservationCode
@@ -61,4 +62,5 @@ def _lock_room(room: Room) -> Room:
     locked = Room.objects.select_for_update().filter(pk=room.pk).first()
     if locked is None:  # removed between the caller's read and this lock
         raise ServiceError(ReservationCode.ROOM_REMOVED)
+    certified.claim(f"reservation.room.{locked.pk}", model=Booking)  # Galera: cluster-wide
     return locked

@@ -8,15 +8,15 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from replication import clock, exactly_once
+from replication import clock, exactly_once, galera_report
 from replication.lag import local_lag
 from replication.status import config_problems, probe_lag_ms, read_server
 
 
 class Command(BaseCommand):
     help = (
-        "Report replication both ways (threads, errors, GTIDs, lag, config, clock skew); "
-        "non-zero on problems."
+        "Report replication both ways (threads, errors, GTIDs, lag, config, clock skew), or "
+        "every Galera member's state; non-zero on problems."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-probe", action="store_true", help="Skip the active lag probe.")
 
     def handle(self, *args, json: bool, no_probe: bool, **options):
+        if settings.PLATFORM_DB_ENGINE == "galera":
+            return self._galera(as_json=json)
         if "peer" not in settings.DATABASES:
             raise CommandError("no peer configured (PEER_DATABASE_URL)")
         me, count = settings.PLATFORM_NODE_INDEX, settings.PLATFORM_NODE_COUNT
@@ -52,6 +54,13 @@ class Command(BaseCommand):
         self.stdout.write(_json_dumps(report) if json else self._text(report))
         if problems:
             raise CommandError(f"{len(problems)} problem(s)", returncode=1)
+
+    def _galera(self, *, as_json: bool) -> None:
+        """The cluster: size, each member's state, flow control, certification failures."""
+        report = galera_report.cluster_report()
+        self.stdout.write(_json_dumps(report) if as_json else galera_report.text_report(report))
+        if report["problems"]:
+            raise CommandError(f"{len(report['problems'])} problem(s)", returncode=1)
 
     def _problems(self, servers, me, peer_index, count) -> list[str]:
         problems = []

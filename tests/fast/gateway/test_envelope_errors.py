@@ -206,3 +206,28 @@ def test_the_key_list_answers_503_when_the_database_connection_is_gone(client, d
     assert response.status_code == 503 and response["Retry-After"] == "1"
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "database_unavailable"
+
+
+@pytest.mark.parametrize("where", ["routing table", "grant check"])
+def test_a_connection_gone_before_the_view_is_503_not_500(session, monkeypatch, where):
+    # A database restarted (or a Galera member rejoined) under a worker's kept connection:
+    # the first statement may be the routing table's refresh or the grant lookup, both
+    # before any view. Nothing was applied; the client resends the 503.
+    from django.db import OperationalError
+
+    from credential import grants
+    from gateway.routing import routes
+
+    def gone(*args, **kwargs):
+        raise OperationalError(2013, "Lost connection to server during query")
+
+    if where == "routing table":
+        routes.clear()
+        monkeypatch.setattr(routes, "refresh", gone)
+    else:
+        grants.clear_grant_cache()
+        monkeypatch.setattr(grants, "grants_for_user", gone)
+    request = me(session, path="/api/v1/task/tasks/")
+    raw = wire.send(session[0], request)
+    assert raw.status == 503 and raw.headers["Retry-After"] == "1"
+    assert wire.open_sealed(raw, request)["code"] == "database_unavailable"
