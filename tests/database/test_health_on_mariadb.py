@@ -70,10 +70,16 @@ def test_metrics_still_answer_with_the_database_down_and_say_out_of_rotation(
         "replication": 1,
         "home_node": 1,
         "doubles": 1,
+        "clock_skew": 1,
     }
+    # Measured against its own database (no peer here), within a second of it.
+    skews = {s.labels["against"]: s.value for s in up["platform_clock_skew_seconds"]}
+    assert set(skews) == {"database"} and abs(skews["database"]) < 1.0
     db.stop()
     down = scrape(node)
     assert [s.value for s in down["platform_node_in_rotation"]] == [0]
     status = {s.labels["collector"]: s.value for s in down["platform_metrics_collector_up"]}
     assert status["sessions"] == 0 and status["process_tree"] == 1
+    # A database it cannot reach gives no skew sample, and the collector still answers.
+    assert status["clock_skew"] == 1 and not down.get("platform_clock_skew_seconds")
     assert [s.value for s in down["platform_node_processes"]] == [2]  # master and one worker
