@@ -21,6 +21,8 @@ from gateway.requestid import REQUEST_ID
 logger = logging.getLogger("platform.request")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
+BALANCER_CHECKS = frozenset({"/health/", "/health/last-resort/"})
+
 
 def _length(value) -> int:
     try:
@@ -69,7 +71,8 @@ class RequestLogMiddleware:
             "gateway_ms": round((total - service_seconds) * 1000, 3),
             "outcome": getattr(request, "outcome", "ok" if response.status_code < 400 else "error"),
         }
-        quiet = request.path_info == "/health/" and response.status_code == 200
+        # The balancer asks both of these twice a second: a passing answer is not news.
+        quiet = request.path_info in BALANCER_CHECKS and response.status_code == 200
         logger.log(logging.DEBUG if quiet else logging.INFO, "request", extra=fields)
         if route is not None:
             metrics.REQUESTS.labels(service, str(response.status_code)).inc()

@@ -46,6 +46,18 @@ urlpatterns = [
         ),
         name="health",
     ),
+    # The balancer's last resort, used only while no node passes /health/ (both catching
+    # up after a partition heals, say): this node can serve at all, stale or not.
+    path(
+        "health/last-resort/",
+        health_view(
+            checks=[
+                "replication.health.DatabaseWritable",
+                "credential.health.KeysLoaded",
+            ]
+        ),
+        name="health-last-resort",
+    ),
     # Monitoring's: replication both ways, the peer's heartbeat, the clocks' skew.
     path(
         "health/replication/",

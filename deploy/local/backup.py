@@ -25,7 +25,10 @@ from deploy.local.mariadb import MariaDBError, MariaDBInstance
 # Each node writes its own heartbeat row continuously: it differs by design between a
 # backup and the live server a moment later.
 MOVING_TABLES = {"replication_heartbeat"}
-HIDDEN = ("--skip-networking", "--skip-slave-start")  # no client, no replica: not yet
+# Restored and not yet open: no client, no replica, and no event (the backup brings the
+# source's heartbeat event, which would log a write before the position is set, and under
+# the source's name).
+HIDDEN = ("--skip-networking", "--skip-slave-start", "--event-scheduler=DISABLED")
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,9 @@ class LoadBalancer:
                 chunks.append(chunk)
         return b"".join(chunks).decode()
 
-    def server_states(self) -> dict[str, str]:
-        """Server name → UP / DOWN / MAINT, as HAProxy sees it now.
+    def server_states(self, backend: str = "nodes") -> dict[str, str]:
+        """Server name → UP / DOWN / MAINT in `backend` ("nodes", or the "last_resort"
+        used while none of those is up), as HAProxy sees it now.
 
         A server HAProxy has not checked yet counts as "INIT", not "UP": a server is
         presumed up at start until its checks say otherwise.
@@ -112,7 +113,7 @@ class LoadBalancer:
         states = {}
         for line in lines[1:]:
             row = dict(zip(header, line.split(","), strict=False))
-            if row.get("pxname") != "nodes" or row.get("svname") in ("BACKEND", "FRONTEND"):
+            if row.get("pxname") != backend or row.get("svname") in ("BACKEND", "FRONTEND"):
                 continue
             state = row.get("status", "").split(" ")[0]
             checked = row.get("check_status", "").lstrip("* ") not in ("", "INI")

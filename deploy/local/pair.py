@@ -128,10 +128,15 @@ class ReplicatedPair:
     def start_heartbeats(self, database: str = DATABASE) -> None:
         """Each database's own heartbeat event (after migrate made its table)."""
         for node in self.nodes:
-            statements = heartbeat_event_statements(
-                database=database, node_index=node.node_index, node="AB"[node.node_index - 1]
-            )
-            node.execute(*statements, log_bin=False)
+            self.start_heartbeat(node, database)
+
+    def start_heartbeat(self, node: MariaDBInstance, database: str = DATABASE) -> None:
+        """`node`'s own heartbeat event, replacing any (a restored backup brings the
+        source's, which would beat under the source's name)."""
+        statements = heartbeat_event_statements(
+            database=database, node_index=node.node_index, node="AB"[node.node_index - 1]
+        )
+        node.execute(*statements, log_bin=False)
 
     def wait_in_sync(self, timeout: float = 30.0) -> None:
         """Until each server has applied everything the other has written."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,8 +30,38 @@ while True:
 """
 
 
+# Ports for the servers, below the kernel's ephemeral range: a port from that range
+# (what binding port 0 gives) can be taken as the source port of some outgoing
+# connection while its server is down for a restart, and the server then cannot bind
+# it again ("Address already in use": a database restart in the cluster tier did).
+LOWEST_SERVER_PORT = 10000
+_given: set[int] = set()
+
+
+def _ephemeral_low(default: int = 32768) -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A free loopback port outside the ephemeral range, never the same twice per process."""
+    high = _ephemeral_low() - 1
+    if high - LOWEST_SERVER_PORT >= 1000:
+        rng = random.SystemRandom()
+        for _ in range(500):
+            port = rng.randint(LOWEST_SERVER_PORT, high)
+            if port in _given:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _given.add(port)
+            return port
+    with socket.socket() as sock:  # no room below the ephemeral range: the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 

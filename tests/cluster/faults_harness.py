@@ -100,6 +100,19 @@ class BackendStates(threading.Thread):
         down = [t for t, s in self.samples if s.get(server) == "DOWN"]
         return 0.0 if not down else round(len(down) * 0.05, 2)
 
+    def down_windows(self, server: str, since: float) -> list[tuple[float, float]]:
+        """When `server` was out of rotation, in seconds after `since` (first, last sample)."""
+        windows: list[list[float]] = []
+        previous_down = False
+        for at, states in self.samples:
+            down = states.get(server) == "DOWN"
+            if down and not previous_down:
+                windows.append([at, at])
+            elif down:
+                windows[-1][1] = at
+            previous_down = down
+        return [(round(a - since, 2), round(b - since, 2)) for a, b in windows]
+
 
 @dataclass
 class Outcome:

@@ -1,5 +1,6 @@
 """Through any single fault: no request applied twice, nothing acknowledged lost, never
-both nodes out of rotation (docs/ARCHITECTURE.md rule 10, docs/PROTOCOL.md Retrying).
+both nodes out of rotation (docs/ARCHITECTURE.md rule 10, docs/PROTOCOL.md Retrying), and
+when both must leave it at once, clients served all the same (HAProxy's last resort).
 
 Each scenario runs write streams through the real HAProxy (or, where the scenario says,
 straight to a node), injects a real fault — a database stopped with SIGSTOP, commits
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from deploy.local.cluster import wait_for
 from tests.cluster.faults_harness import (
     BackendStates,
     Writes,
@@ -27,6 +29,10 @@ from tests.cluster.faults_harness import (
     replication_sound,
     wait_up,
 )
+
+# A node that leaves rotation after a partition heals, to apply the backlog it then
+# receives, is back within this (0.8 s measured for a 5 s partition under write load).
+CATCH_UP_BOUND_S = 3.0
 
 
 @pytest.fixture
@@ -46,7 +52,9 @@ def scenario(cluster):
         streams.extend(made)
         return made
 
-    def finish(name: str, *, table="task_task", column="title", **extra) -> dict:
+    def finish(
+        name: str, *, table="task_task", column="title", both_out_on_purpose=False, **extra
+    ) -> dict:
         for stream in streams:
             stream.stop()
         states.stop()
@@ -65,7 +73,8 @@ def scenario(cluster):
         record(name, figures)
         assert outcome.lost == [], outcome.lost[:10]
         assert outcome.doubled == [], outcome.doubled[:10]
-        assert states.both_down == 0, "both nodes were out of rotation at once"
+        if not both_out_on_purpose:
+            assert states.both_down == 0, "both nodes were out of rotation at once"
         assert all(t[:3] == ("Yes", "Yes", 0) for t in sound["threads"].values()), sound
         assert sound["checksum_exit"] == 0, sound["checksum"]
         return figures
@@ -166,15 +175,82 @@ def test_home_node_writes_through_b_survive_a_lost_commit_ok_and_database_b_kill
 def test_a_black_holed_peer_leaves_both_nodes_serving(cluster, scenario):
     scenario.start("hole")
     time.sleep(1.0)
+    cut_at = time.monotonic()
     cluster.faults.partition("blackhole")
     time.sleep(5.0)
     during = {
         name: state for _, states in scenario.states.samples[-5:] for name, state in states.items()
     }
+    healed_after = time.monotonic() - cut_at
     cluster.faults.heal()
     settle(cluster)
-    figures = scenario.finish("peer_black_holed_5s", states_at_the_end=during)
-    assert figures["node_a_down_s"] == 0 and figures["node_b_down_s"] == 0
+    windows = {n: scenario.states.down_windows(n, cut_at) for n in ("node-a", "node-b")}
+    figures = scenario.finish(
+        "peer_black_holed_5s",
+        states_at_the_end=during,
+        healed_after_s=round(healed_after, 2),
+        down_windows_after_cut_s=windows,
+    )
+    # While the peer is black-holed neither node leaves rotation. Once it heals, a node
+    # may leave for the moment it takes to apply the backlog it then receives (bounded
+    # staleness: CaughtUpWithPeer), one node at a time here, never both.
+    for node, spans in windows.items():
+        assert all(start >= healed_after for start, _ in spans), (node, windows)
+        assert all(end - start <= CATCH_UP_BOUND_S for start, end in spans), (node, windows)
+    assert figures["failed"] == 0, figures
+
+
+def test_both_nodes_behind_at_once_serve_every_client_through_the_last_resort(cluster, scenario):
+    # On each database a transaction holds the peer's heartbeat row, so its replica SQL
+    # thread waits there while the stream keeps arriving: both fall behind their peer at
+    # once (a backlog being applied, growing older) and both leave rotation. HAProxy then
+    # sends clients to the nodes that can serve at all (backend last_resort): nothing
+    # refused, lost or doubled.
+    streams = scenario.start("behind")
+    time.sleep(1.0)
+    holds = []
+    try:
+        for db, peer_index in ((cluster.pair.a, 2), (cluster.pair.b, 1)):
+            conn = db.connect("platform")
+            holds.append(conn)
+            cursor = conn.cursor()
+            cursor.execute("SET SESSION sql_log_bin = 0")
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT seq FROM replication_heartbeat WHERE node_index = %s FOR UPDATE",
+                [peer_index],
+            )
+        wait_for(
+            lambda: set(cluster.lb.server_states().values()) == {"DOWN"},
+            timeout=20,
+            interval=0.05,
+            what="both nodes out of rotation",
+        )
+        acked_before = sum(len(s.acked) for s in streams)
+        # A client arriving now logs in and writes through the balancer as usual.
+        newcomer = client(cluster, retries=0).post("/api/v1/task/tasks/", {"title": "newcomer"})
+        # The streams' connections were cut as each node left rotation: their request in
+        # flight then waits to be resent (RESEND_AFTER_SECONDS) before they go on.
+        time.sleep(6.0)
+        served = sum(len(s.acked) for s in streams) - acked_before
+        last_resort = cluster.lb.server_states("last_resort")
+        still_out = cluster.lb.server_states()
+    finally:
+        for conn in holds:
+            conn.rollback()
+            conn.close()
+    wait_up(cluster)
+    figures = scenario.finish(
+        "both_nodes_behind_last_resort",
+        both_out_on_purpose=True,
+        acknowledged_while_both_out=served,
+        last_resort_states=last_resort,
+    )
+    assert set(still_out.values()) == {"DOWN"}, still_out  # both were out the whole time
+    assert set(last_resort.values()) == {"UP"}, last_resort
+    assert newcomer.status == 201, newcomer.data
+    assert served > 30, figures
+    assert figures["failed"] == 0, figures
 
 
 def test_databases_killed_nine_under_load_lose_and_double_nothing(cluster, scenario):

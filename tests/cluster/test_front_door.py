@@ -171,6 +171,15 @@ def test_a_forged_proxy_header_from_loopback_changes_no_recorded_address(cluster
     reader = PlatformClient(cluster.node(1).url, transport=transport(cluster), retries=0)
     server_key = next(key for key in reader.fetch_public_keys() if key.primary)
     forged, control = f"forged-{uuid.uuid4().hex[:12]}", f"control-{uuid.uuid4().hex[:12]}"
+    # Real accounts: attempts on a name no account has are recorded under a keyed hash
+    # of it, not as typed (credential/lockout.py login_name).
+    cluster.shell(
+        1,
+        "from django.contrib.auth import get_user_model; "
+        f"[get_user_model().objects.create_user(n, password='Right-passw0rd!') "
+        f"for n in ({forged!r}, {control!r})]",
+    )
+    cluster.wait_in_sync()
     claim = b"PROXY TCP4 203.0.113.77 127.0.0.1 40000 443\r\n"
 
     # Straight to node A's balancer listener, from 127.0.0.1 rather than the balancer.

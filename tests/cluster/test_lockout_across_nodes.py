@@ -12,7 +12,8 @@ import json
 import threading
 from pathlib import Path
 
-from client import PlatformClient, RequestsTransport
+from client import PlatformClient
+from tests.cluster.conftest import transport
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 TARGET, TARGET_PASSWORD = "lock-target", "Target-Passw0rd-right!"
@@ -26,10 +27,16 @@ def race(cluster) -> dict[int, list[tuple[int, str]]]:
     start = threading.Barrier(GUESSES)
 
     def guess(index: int) -> None:
-        api = PlatformClient(cluster.node(index).url, transport=RequestsTransport(), retries=0)
-        api.fetch_public_keys()
-        start.wait()
-        response = api.login(TARGET, "a wrong guess")
+        api = PlatformClient(cluster.node(index).url, transport=transport(cluster), retries=0)
+        try:
+            api.fetch_public_keys()
+        finally:
+            start.wait()  # a thread that failed still lets the others go
+        try:
+            response = api.login(TARGET, "a wrong guess")
+        except Exception as exc:  # a failed guess fails the count below, with its reason
+            answers[index].append(("error", repr(exc)))
+            return
         answers[index].append((response.status, response.code))
 
     threads = [threading.Thread(target=guess, args=(1 + n % 2,)) for n in range(GUESSES)]
@@ -37,6 +44,7 @@ def race(cluster) -> dict[int, list[tuple[int, str]]]:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert sum(len(got) for got in answers.values()) == GUESSES, answers  # every guess answered
     return answers
 
 
@@ -51,7 +59,7 @@ def replicas(cluster, statement: str) -> None:
 
 
 def right_password(cluster, index: int):
-    api = PlatformClient(cluster.node(index).url, transport=RequestsTransport(), retries=0)
+    api = PlatformClient(cluster.node(index).url, transport=transport(cluster), retries=0)
     return api.login(TARGET, TARGET_PASSWORD)
 
 

@@ -191,3 +191,16 @@ def test_database_b_is_rebuilt_from_a_backup_of_a_while_a_takes_writes(cluster, 
     assert record["up_before_open"] == 0, "node B was in rotation before its database was back"
     assert behind and all(b is not None and b <= READMIT_MAX_BEHIND_MS for b in behind), record
     assert restored["tables"] > 0 and restored["differing"] == [], restored
+    # The rebuilt database beats under its own name again (the backup brought A's event),
+    # and both heartbeats are fresh on both databases.
+    definition = cluster.pair.b.execute(
+        "SELECT EVENT_DEFINITION FROM information_schema.EVENTS"
+        " WHERE EVENT_NAME = 'platform_heartbeat'"
+    )
+    assert len(definition) == 1 and "VALUES (2, 'B'" in definition[0][0], definition
+    for db in cluster.pair.nodes:
+        ages = db.execute(
+            "SELECT node_index, TIMESTAMPDIFF(MICROSECOND, beat_at, UTC_TIMESTAMP(6)) / 1e6"
+            " FROM platform.replication_heartbeat ORDER BY node_index"
+        )
+        assert [index for index, _ in ages] == [1, 2] and all(abs(a) < 5 for _, a in ages), ages

@@ -23,6 +23,21 @@ def test_health_fails_without_a_server_key_to_log_clients_in_with(client):
 
 
 @committed
+def test_the_last_resort_check_asks_only_whether_the_node_can_serve_at_all(client, server_key):
+    # HAProxy's backend for when no node passes /health/: lag is not counted there.
+    response = client.get("/health/last-resort/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"DatabaseWritable()", "KeysLoaded()"}
+
+
+@pytest.mark.django_db
+def test_the_last_resort_check_fails_without_a_server_key(client):
+    response = client.get("/health/last-resort/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 500
+    assert "no primary server key" in response.content.decode()
+
+
+@committed
 def test_the_replication_endpoint_fails_on_a_node_without_a_peer(client, server_key):
     response = client.get("/health/replication/", HTTP_ACCEPT="application/json")
     assert response.status_code == 500
