@@ -28,7 +28,7 @@ MOVING_TABLES = {"replication_heartbeat"}
 # Restored and not yet open: no client, no replica, and no event (the backup brings the
 # source's heartbeat event, which would log a write before the position is set, and under
 # the source's name).
-HIDDEN = ("--skip-networking", "--skip-slave-start", "--event-scheduler=DISABLED")
+HIDDEN = ("--skip-networking", "--skip-slave-start", "--event-scheduler=OFF")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ STEPS = {
     "restore": "on B: systemctl stop mariadb; mv /var/lib/mysql /var/lib/mysql.lost; "
     "mariadb-backup --copy-back --target-dir=DIR; chown -R mysql: /var/lib/mysql",
     "start hidden": "on B: mariadbd --skip-networking --skip-slave-start "
-    "--event-scheduler=DISABLED (as the mysql user)",
+    "--event-scheduler=OFF (as the mysql user)",
     "set position": "on B: RESET MASTER; SET GLOBAL gtid_binlog_state = 'G'; "
     "SET GLOBAL gtid_slave_pos = 'G'  (G: the third field of DIR/xtrabackup_binlog_info)",
     "catch up": "on B: REPLICATION_PASSWORD=… manage.py replication_setup --apply; "
