@@ -112,7 +112,11 @@ def assert_sound(cluster, pt_dsn: str) -> dict:
 def admin_session(cluster, index: int, username: str, password: str) -> requests.Session:
     """A browser-like session logged into node `index`'s admin."""
     session = requests.Session()
+    session.verify = str(cluster.ca_file)  # the nodes speak HTTPS with the run's own CA
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE would replace that CA
     base = cluster.node(index).url
+    # Over HTTPS Django's CSRF check also wants a same-origin Referer, as a browser sends.
+    session.headers["Referer"] = f"{base}/admin/"
     session.get(f"{base}/admin/login/", timeout=10)
     answer = session.post(
         f"{base}/admin/login/",

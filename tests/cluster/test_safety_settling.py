@@ -257,7 +257,9 @@ def skewed_b(cluster):
 
 
 def _replication_health(node) -> tuple[int, dict]:
-    answer = requests.get(f"{node.url}/health/replication/?format=json", timeout=10)
+    answer = requests.get(
+        f"{node.url}/health/replication/?format=json", timeout=10, verify=str(node.ca_file)
+    )
     return answer.status_code, answer.json()
 
 
@@ -267,7 +269,7 @@ def _failing(node):
 
 
 def _skew_metric(node) -> dict[str, float]:
-    text = requests.get(f"{node.url}/metrics", timeout=10).text
+    text = requests.get(f"{node.url}/metrics", timeout=10, verify=str(node.ca_file)).text
     found = {}
     for line in text.splitlines():
         if line.startswith("platform_clock_skew_seconds{"):
