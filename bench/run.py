@@ -213,6 +213,7 @@ class Bench:
             "http_ok": http["ok"],
             "web_server_ms": web["latency_ms"],
             "web_server_ok": web["ok"],
+            "unexpected": {"http": http["unexpected"], "web_server": web["unexpected"]},
             "hasher": parts["hasher"],
             "parts_ms": {name: loadgen.summary_ms(values) for name, values in ns.items()},
         }
