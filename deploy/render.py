@@ -31,6 +31,9 @@ HAPROXY_TEMPLATE = DEPLOY / "haproxy" / "haproxy.cfg.template"
 PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 # What the production `global` section keeps from Debian's own haproxy.cfg.
 HAPROXY_PRIVILEGES = "    chroot /var/lib/haproxy\n    user haproxy\n    group haproxy"
+# Failed health checks, 250 ms apart, that take a node out of rotation (the template says
+# why Galera needs one more than the pair).
+CHECK_FALL = {"pair": 2, "galera": 3}
 
 
 def mariadb(args) -> str:
@@ -52,13 +55,17 @@ def haproxy_config(
     source: str = "",
     log: str = "/dev/log",
     privileges: bool = True,
+    engine: str = "pair",
 ) -> str:
     """The load balancer. `nodes`: server name → HOST:PORT of that node's balancer listener.
 
     Each node's certificate must name its server (node-a, …): the TLS health check
     verifies the chain against `ca_file` and that name. `source` binds the connections
     to the nodes to one local address; `privileges=False` drops chroot/user/group.
+    `engine` ("pair" or "galera") sets how many failed checks take a node out.
     """
+    if engine not in CHECK_FALL:
+        raise SystemExit(f"the engine is one of {', '.join(CHECK_FALL)}, not {engine}")
     servers = []
     for name, address in nodes.items():
         if not name or ":" not in address:
@@ -74,6 +81,7 @@ def haproxy_config(
         bind=bind,
         stats_bind=stats_bind,
         stats_socket=stats_socket,
+        fall=CHECK_FALL[engine],
         server_options=options,
         servers="\n".join(servers),
     )
@@ -158,6 +166,7 @@ def _haproxy(args) -> str:
         stats_socket=args.stats_socket,
         nodes=nodes,
         ca_file=args.ca_file,
+        engine=args.engine,
     )
 
 
@@ -199,6 +208,12 @@ def parser() -> argparse.ArgumentParser:
         "--conn-per-address", type=int, default=64, help="Concurrent requests per address."
     )
     lb = sub.add_parser("haproxy", help="The load balancer in front of the nodes (whole file).")
+    lb.add_argument(
+        "--engine",
+        choices=list(CHECK_FALL),
+        default="pair",
+        help="The nodes' databases: a replicated pair or a Galera cluster (check timing).",
+    )
     lb.add_argument("--bind", default=":443", help="[ADDR]:PORT clients connect to.")
     lb.add_argument("--stats-bind", default="127.0.0.1:8404", help="The stats page.")
     lb.add_argument("--stats-socket", default="/run/haproxy/admin.sock", help="Admin socket.")

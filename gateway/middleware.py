@@ -128,17 +128,12 @@ class EnvelopeMiddleware:
             return None
         if isinstance(exception, (HomeMoving, NotTheHome)):  # the write guard: nothing applied
             return error_response(ErrorCode.HOME_MOVING, retry_after=HomeMoving.retry_after)
-        if certification.is_failure(exception):  # Galera: retried by once.apply
-            return certification.lost_response(request)
-        if certification.is_not_ready(exception):
-            logger.warning("database not ready", extra={"path": request.path_info})
-            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
         if isinstance(exception, (OperationalError, InterfaceError)) and wrote_to_home_peer():
             logger.warning("home database unavailable", extra={"path": request.path_info})
             return error_response(ErrorCode.HOME_UNAVAILABLE, retry_after=5)
-        if isinstance(exception, OperationalError) and _connection_lost(exception):
-            logger.warning("database unavailable", extra={"path": request.path_info})
-            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+        outage = database_outage(request, exception)
+        if outage is not None:
+            return outage
         if statement_timeout.is_timeout(exception):
             logger.warning("statement timeout", extra={"path": request.path_info})
             return error_response(ErrorCode.STATEMENT_TIMEOUT)
@@ -194,6 +189,30 @@ CONNECTION_LOST = {2002, 2003, 2006, 2013}
 
 def _connection_lost(exc: BaseException) -> bool:
     return bool(exc.args) and exc.args[0] in CONNECTION_LOST
+
+
+def database_outage(request, exc: Exception):
+    """The answer to a database error after which nothing was applied and a resend can
+    succeed, or None for any other error (the caller decides).
+
+    - a Galera certification failure: the write set lost to another, applied nowhere;
+    - a Galera member not ready (a membership change, or cut off in a minority);
+    - a connection the database dropped (it restarted, or a member was killed and
+      rejoined: the worker's kept connection is dead), found lost or already closed:
+      503 `database_unavailable`, which clients resend. Django closes the broken
+      connection when the request ends.
+    """
+    if certification.is_failure(exc):  # retried by once.apply first
+        return certification.lost_response(request)
+    if certification.is_not_ready(exc):
+        logger.warning("database not ready", extra={"path": request.path_info})
+        return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+    if isinstance(exc, InterfaceError) or (
+        isinstance(exc, OperationalError) and _connection_lost(exc)
+    ):
+        logger.warning("database unavailable", extra={"path": request.path_info})
+        return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
+    return None
 
 
 def _outcome(response) -> str:
@@ -263,22 +282,10 @@ class RoutingMiddleware:
         """A database error in the routing table's refresh or the grant check, before any
         view ran: nothing was applied, so never the 500 Django would make of it.
 
-        A connection the database dropped (it restarted, or a Galera member was killed and
-        rejoined: the worker's kept connection is dead) is 503 `database_unavailable`,
-        which clients resend; Django closes the broken connection when the request ends.
         On Galera the grant check is also where a replicated write set that aborted this
         attempt's exactly-once claim (the same envelope on another member) surfaces.
         """
-        if certification.is_failure(exc):
-            return certification.lost_response(request)
-        if (
-            isinstance(exc, InterfaceError)
-            or (isinstance(exc, OperationalError) and _connection_lost(exc))
-            or certification.is_not_ready(exc)
-        ):
-            logger.warning("database unavailable", extra={"path": request.path_info})
-            return error_response(ErrorCode.DATABASE_UNAVAILABLE, retry_after=1)
-        return None
+        return database_outage(request, exc)
 
     def _refusal(self, request, route):
         if route.maintenance:

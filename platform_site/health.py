@@ -7,6 +7,10 @@ answer unchanged (HTML, or JSON with `Accept: application/json` / `?format=json`
 Anyone else gets the same status code and one word, `up` or `down`, as plain text: a
 load balancer needs no more, and check names, failure reasons and thread states tell
 an outsider how the node is built and what is broken.
+
+A failing check answers 503 Service Unavailable, not django-health-check's 500: the
+node is healthy software reporting that it cannot serve now, and a 500 would count, in
+logs, metrics and alerts, as a fault of the code.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ def health_view(checks: list[str]):
     @never_cache
     async def view(request, *args, **kwargs):
         response = await full(request, *args, **kwargs)
+        if response.status_code == 500:
+            response.status_code = 503
+            response.reason_phrase = "Service Unavailable"
         if address_allowed(request.META.get("REMOTE_ADDR")):
             return response
         word = "up" if response.status_code < 400 else "down"

@@ -107,6 +107,7 @@ class LocalGaleraCluster:
             self.ports.lb_stats,
             {f"node-{n.name}": n.nginx.balancer_port for n in self.nodes},
             self.ca.ca_file,
+            engine="galera",
         )
 
     @property

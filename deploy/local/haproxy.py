@@ -35,6 +35,7 @@ class LoadBalancer:
     stats_port: int
     backends: dict[str, int]  # server name → port of its nginx's balancer listener
     ca_file: Path  # the CA that issued the nodes' certificates
+    engine: str = "pair"  # or "galera": how many failed checks take a node out
     _proc: object = field(default=None, repr=False)
 
     @property
@@ -63,6 +64,7 @@ class LoadBalancer:
             source=BALANCER_SOURCE,
             log="stdout format raw",
             privileges=False,
+            engine=self.engine,
         )
 
     def running(self) -> bool:

@@ -95,3 +95,17 @@ def test_the_production_haproxy_config_passes_haproxy_c_and_keeps_debians_global
     ):
         assert line in config, line
     assert "source " not in config  # only the loopback cluster needs a source address
+
+
+def test_galera_takes_a_node_out_after_three_failed_checks_and_the_pair_after_two(tmp_path):
+    ca_file = LocalCA(tmp_path / "tls").ensure()
+    nodes = [f"--node=node-{n}=10.0.0.1{i}:8443" for i, n in enumerate("abc", start=1)]
+    galera = render("haproxy", "--engine", "galera", "--ca-file", str(ca_file), *nodes)
+    pair = render("haproxy", "--ca-file", str(ca_file), *nodes[:2])
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(galera)
+    done = subprocess.run(["haproxy", "-c", "-q", "-f", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Both backends (rotation and last resort) use the engine's count.
+    assert galera.count(" fall 3 rise 2 ") == 2 and " fall 2 " not in galera
+    assert pair.count(" fall 2 rise 2 ") == 2 and " fall 3 " not in pair

@@ -43,7 +43,7 @@ def drive(node) -> dict[str, str]:
         response = requests.get(
             node.url + path, headers={**headers, "X-Request-Id": request_id}, timeout=30
         )
-        assert response.status_code < 500 or name == "health", (name, response.status_code)
+        assert response.status_code < 500, (name, response.status_code)
         answers[request_id] = name
     return answers
 

@@ -56,11 +56,16 @@ def scenario(galera):
         states.stop()
         outcome = judge(galera, streams)
         differing = checksums_equal(galera)
+        since = states.samples[0][0] if states.samples else 0.0
         figures = {
             **outcome.figures(),
             "failed": sum(len(s.failed) for s in streams),
             "all_nodes_down_samples": states.both_down,
             **{f"{n.name}_down_s": states.seconds_down(f"node-{n.name}") for n in galera.nodes},
+            # (first, last sample out of rotation), seconds after the scenario began
+            "out_of_rotation": {
+                n.name: states.down_windows(f"node-{n.name}", since) for n in galera.nodes
+            },
             "checksums_differing": differing,
             **extra,
         }

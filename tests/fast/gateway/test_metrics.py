@@ -48,7 +48,7 @@ def test_in_rotation_is_the_verdict_of_health_with_a_key_and_without(client, ser
     from credential.keys import keyring
 
     keyring.clear()
-    assert client.get("/health/").status_code == 500
+    assert client.get("/health/").status_code == 503
     assert value(scrape(client), "platform_node_in_rotation") == 0
 
 

@@ -28,6 +28,22 @@ def test_a_crashing_view_is_an_encrypted_500_with_an_error_id_in_the_log(connect
     assert "a bug in a service" not in response.body.decode()
 
 
+def test_a_view_whose_connection_was_already_closed_is_503_not_500(connect, boss, monkeypatch):
+    # A database that restarted under the worker: Django finds the kept connection closed
+    # (InterfaceError) in the middle of a view. Nothing was applied; the client resends.
+    from django.db import InterfaceError
+
+    from tests.support.service_urls import Boom
+
+    def closed(self, request):
+        raise InterfaceError("connection already closed")
+
+    monkeypatch.setattr(Boom, "get", closed)
+    response = connect(boss).get("/api/v1/test/boom")
+    assert (response.status, response.encrypted) == (503, True)
+    assert response.code == "database_unavailable" and response.headers["Retry-After"] == "1"
+
+
 def test_get_parameters_arrive_from_the_encrypted_payload(connect, boss):
     api = connect(boss)
     response = api.get(
