@@ -265,7 +265,7 @@ def _replication_health(node) -> tuple[int, dict]:
 
 def _failing(node):
     status, checks = _replication_health(node)
-    return (status, checks) if status == 500 else None
+    return (status, checks) if status == 503 else None
 
 
 def _skew_metric(node) -> dict[str, float]:
