@@ -251,7 +251,12 @@ class RoutingMiddleware:
             request.route = route
             refusal = self._refusal(request, route)
         except Error as exc:
-            answer = self._before_the_view(request, exc)
+            # A database error in the routing table's refresh or the grant check, before
+            # any view ran: nothing was applied, so never the 500 Django would make of it.
+            # On Galera the grant check is also where a replicated write set that aborted
+            # this attempt's exactly-once claim (the same envelope on another member)
+            # surfaces.
+            answer = database_outage(request, exc)
             if answer is None:
                 raise
             return answer
@@ -276,16 +281,6 @@ class RoutingMiddleware:
             metrics.BREAKER_STATE.labels(route.code).set(BREAKER_STATES[breaker.state])
             self.reported.add(route.code)
         return response
-
-    @staticmethod
-    def _before_the_view(request, exc: Error):
-        """A database error in the routing table's refresh or the grant check, before any
-        view ran: nothing was applied, so never the 500 Django would make of it.
-
-        On Galera the grant check is also where a replicated write set that aborted this
-        attempt's exactly-once claim (the same envelope on another member) surfaces.
-        """
-        return database_outage(request, exc)
 
     def _refusal(self, request, route):
         if route.maintenance:

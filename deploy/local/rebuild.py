@@ -41,7 +41,6 @@ from deploy.local import processes
 from deploy.local.backup import HIDDEN, restore, take_backup
 from deploy.local.mariadb import MariaDBInstance
 from deploy.local.pair import ReplicatedPair, caught_up, replica_status
-from replication.setup import EVENT as HEARTBEAT_EVENT
 from replication.setup import gtid_positions
 
 STEPS = {
@@ -87,13 +86,6 @@ def applied(db: MariaDBInstance, position: str) -> bool:
     """Has `db` applied (and so logged) every domain of `position` that far?"""
     done = gtid_positions(db.execute("SELECT @@global.gtid_current_pos")[0][0])
     return all(done.get(d, 0) >= seq for d, seq in gtid_positions(position).items())
-
-
-def has_heartbeat_event(db: MariaDBInstance) -> bool:
-    rows = db.execute(
-        f"SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_NAME = '{HEARTBEAT_EVENT}'"
-    )
-    return bool(rows[0][0])
 
 
 def set_position(db: MariaDBInstance, gtid: str) -> None:
@@ -154,8 +146,7 @@ def rebuild(
     with step("set position"):
         set_position(target, backup.gtid)
         pair.prepare(target)
-        if has_heartbeat_event(target):  # the source's, from the backup: make it its own
-            pair.start_heartbeat(target)
+        pair.start_heartbeat(target)  # in place of the source's, which the backup brought
     with step("catch up"):
         pair.configure_replication(target, source)
         wait_until(lambda: caught_up(target, source), timeout=timeout, what="the catch-up")
